@@ -1,0 +1,279 @@
+"""The ``cxlens`` command: a thin skin over the library.
+
+Each command reads settings, calls one library function and renders its result.
+stdout carries data or the summary only; progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxlens import __version__
+from cxlens.errors import CxlensError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Customer-service exports in; KPIs, explanations and a monthly report out.",
+)
+
+log = logging.getLogger("cxlens")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Settings file (default: ./cxlens.toml)."),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Warehouse DuckDB file (default: [project] warehouse)."),
+]
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _settings(config: Path | None, **overrides: Any):
+    from cxlens.settings import load_settings
+
+    return load_settings(config, overrides)
+
+
+def _warehouse(settings, db: str | None):
+    from cxlens.store import Warehouse
+
+    return Warehouse(db if db else settings.warehouse_path)
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A progress callback (done, total, label) drawing a bar on stderr, or a silent one."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=_stderr()
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(done: int, total: int, label: str = "importing") -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log decisions.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        print(__version__)
+        raise typer.Exit()
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    _DEBUG[0] = debug
+
+
+_DEBUG = [False]  # set by the root callback; read by main() to decide on tracebacks
+
+
+@app.command()
+def sample(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the sample project into.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing sample folder.")] = False,
+) -> None:
+    """Write a ready sample project: a fictional company's exports and its cxlens.toml.
+
+    Example: cxlens sample demo && cxlens run --config demo/cxlens.toml
+    """
+    from cxlens.sample import write_sample_project
+
+    config = write_sample_project(folder, seed=seed, force=force)
+    print(config)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV, TSV, XLSX, JSON or Parquet file.")],
+    table: Annotated[
+        str | None, typer.Option("--table", "-t", help="Canonical table to fill.")
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option("--preset", "-p", help="Known export layout, e.g. zendesk.")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA zone of naive times in the file.")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Workbook sheet to read.")] = None,
+    max_errors: Annotated[int, typer.Option(help="Stop collecting errors after this many.")] = 50,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    silent: Annotated[bool, typer.Option("--silent", help="No progress bar.")] = False,
+) -> None:
+    """Import one file into the warehouse, all or nothing, then clean.
+
+    Example: cxlens import exports/tickets.csv --table tickets --preset zendesk
+    """
+    from cxlens.clean import clean_warehouse
+    from cxlens.ingest import import_file
+
+    settings = _settings(config)
+    warehouse = _warehouse(settings, db)
+    with _progress(not silent) as progress:
+        result = import_file(
+            warehouse,
+            file,
+            table=table,
+            preset=preset,
+            timezone=timezone or settings.timezone,
+            sheet=sheet,
+            max_errors=max_errors,
+            progress=progress,
+        )
+    clean_warehouse(warehouse, settings)
+    _stderr().print(result.describe())
+
+
+@app.command()
+def kpis(
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Grain and dimensions, e.g. month,channel."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = "table",
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", "-m", help="Only these KPI ids.")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print every KPI the data supports, one row per (metric, period, group).
+
+    Example: cxlens kpis --by month,channel --format json
+    """
+    from cxlens.metrics import compute_kpis, kpi_records, parse_by
+
+    settings = _settings(config)
+    warehouse = _warehouse(settings, db)
+    frame = compute_kpis(warehouse, settings, by=parse_by(by), metrics=metric)
+    records = kpi_records(frame)
+    _render(records, output_format)
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path(
+        "out"
+    ),
+    lang: Annotated[str | None, typer.Option("--lang", help="Report language: zh or en.")] = None,
+    db: DbOption = None,
+    silent: Annotated[bool, typer.Option("--silent", help="No progress bar.")] = False,
+) -> None:
+    """Import every source in cxlens.toml, clean, compute the KPIs and write the report.
+
+    Example: cxlens run --config examples/public-data/cxlens.toml --out out
+    """
+    from cxlens.pipeline import run_project
+
+    settings = _settings(config, language=lang)
+    warehouse = _warehouse(settings, db)
+    with _progress(not silent) as progress:
+        result = run_project(settings, warehouse, out, progress=progress)
+    print(result.summary)
+
+
+@app.command()
+def report(
+    config: ConfigOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path(
+        "out"
+    ),
+    lang: Annotated[str | None, typer.Option("--lang", help="Report language: zh or en.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the monthly report (HTML and XLSX) from what the warehouse holds now.
+
+    Example: cxlens report --out out --lang zh
+    """
+    from cxlens.report import write_report
+
+    settings = _settings(config, language=lang)
+    warehouse = _warehouse(settings, db)
+    paths = write_report(warehouse, settings, out)
+    for path in paths.values():
+        print(path)
+
+
+def _render(records: list[dict[str, Any]], output_format: str) -> None:
+    if output_format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=2, default=str))
+    elif output_format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["metric", "period", "group", "value", "n", "ci_low", "ci_high"])
+        for r in records:
+            group = json.dumps(r["group"], ensure_ascii=False) if r["group"] else ""
+            writer.writerow(
+                [r["metric"], r["period"], group, r["value"], r["n"], r["ci_low"], r["ci_high"]]
+            )
+    elif output_format == "table":
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("metric", "period", "group", "value", "n", "95% CI", box=None)
+        for r in records:
+            group = ", ".join(f"{k}={v}" for k, v in r["group"].items())
+            ci = "" if r["ci_low"] is None else f"{r['ci_low']:.4g} – {r['ci_high']:.4g}"
+            value = "null" if r["value"] is None else f"{r['value']:.4g}"
+            table.add_row(r["metric"], r["period"], group, value, str(r["n"]), ci)
+        Console(width=200).print(table)
+    else:
+        raise typer.BadParameter(f"--format must be table, json or csv, not {output_format!r}")
+
+
+def main() -> None:
+    """Entry point: run the app and turn cxlens errors into one message and exit 1."""
+    try:
+        app(standalone_mode=False)
+    except CxlensError as error:
+        if _DEBUG[0]:
+            log.exception("failed")
+        from rich.text import Text
+
+        _stderr().print(Text.assemble(("Error: ", "bold red"), str(error)), highlight=False)
+        sys.exit(1)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as error:  # noqa: BLE001 - click usage errors arrive as ClickException
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise

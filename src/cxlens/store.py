@@ -1,0 +1,120 @@
+"""The warehouse: a DuckDB file by default.
+
+Connections are short-lived: each unit of work opens the file, does its work in a
+transaction and closes it, so that a running ``cxlens serve`` never locks out a cron
+``cxlens run`` or an import. Opening retries for a while when another process holds
+the file's write lock.
+
+Layout inside the warehouse:
+
+- ``raw_<table>``: records as imported (canonical columns, typed, UTC), plus
+  ``_source`` (file path), ``_row`` (spreadsheet row) and ``_batch`` (the import);
+- ``<table>``: the cleaned tables the metrics read, rebuilt by ``cxlens.clean``;
+- ``imports``: one row per imported file; ``cleaning_log``: one row per cleaning rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cxlens.errors import WarehouseError
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis
+
+log = logging.getLogger(__name__)
+
+LOCK_RETRY_SECONDS = 30.0
+
+
+class Warehouse:
+    """A DuckDB warehouse file (``:memory:`` for tests that need nothing on disk)."""
+
+    def __init__(self, location: str | Path) -> None:
+        location = str(location)
+        if "://" in location:
+            raise WarehouseError(
+                f"warehouse {location!r}: only DuckDB files are supported in this release; "
+                "give a path such as 'cxlens.duckdb'"
+            )
+        self.location = location
+        self._memory = None
+        if location == ":memory:":
+            import duckdb
+
+            self._memory = duckdb.connect(":memory:")
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.location!r})"
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work; closed (never committed half-way) afterwards."""
+        if self._memory is not None:
+            yield self._memory
+            return
+        con = self._open(read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection inside one transaction: all of it lands, or none of it."""
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+
+    def ibis(self, con: duckdb.DuckDBPyConnection) -> ibis.BaseBackend:
+        """An Ibis backend over an open connection, for metric expressions."""
+        import ibis
+
+        return ibis.duckdb.from_connection(con)
+
+    def has_table(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
+        row = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        return [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        path = Path(self.location)
+        if read_only and not path.exists():
+            raise WarehouseError(
+                f"warehouse {path} does not exist yet; import data first "
+                "(cxlens import FILE --table T, or cxlens run)"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise WarehouseError(f"cannot open warehouse {path}: {error}") from None
+                log.debug("warehouse %s is locked; retrying in %.2fs", path, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+
+def quote(identifier: str) -> str:
+    """Quote an SQL identifier (the one place cxlens does so)."""
+    return '"' + identifier.replace('"', '""') + '"'
