@@ -185,9 +185,7 @@ def kpis(
 @app.command()
 def run(
     config: ConfigOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path(
-        "out"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path("out"),
     lang: Annotated[str | None, typer.Option("--lang", help="Report language: zh or en.")] = None,
     db: DbOption = None,
     silent: Annotated[bool, typer.Option("--silent", help="No progress bar.")] = False,
@@ -208,9 +206,7 @@ def run(
 @app.command()
 def report(
     config: ConfigOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path(
-        "out"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path("out"),
     lang: Annotated[str | None, typer.Option("--lang", help="Report language: zh or en.")] = None,
     db: DbOption = None,
 ) -> None:

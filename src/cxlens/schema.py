@@ -244,9 +244,7 @@ def table(name: str) -> Table:
     try:
         return TABLES[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown table {name!r}; the tables are: {', '.join(TABLES)}"
-        ) from None
+        raise ConfigError(f"unknown table {name!r}; the tables are: {', '.join(TABLES)}") from None
 
 
 def local_column(timestamp_column: str) -> str:

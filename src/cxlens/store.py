@@ -90,7 +90,9 @@ class Warehouse:
         return bool(row and row[0])
 
     def tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        return [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return [
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         import duckdb

@@ -1,0 +1,83 @@
+"""Settings from cxlens.toml: defaults, paths relative to the file, and clear refusals."""
+
+from pathlib import Path
+
+import pytest
+
+from cxlens.errors import ConfigError
+from cxlens.settings import load_settings
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "cxlens.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_paths_are_relative_to_the_settings_file(tmp_path):
+    config = write(
+        tmp_path,
+        """
+[project]
+timezone = "Asia/Shanghai"
+warehouse = "wh/cx.duckdb"
+
+[[sources]]
+table = "tickets"
+path = "exports/t.csv"
+preset = "zendesk"
+timezone = "America/New_York"
+dayfirst = true
+""",
+    )
+
+    settings = load_settings(config)
+
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.warehouse_path == str((tmp_path / "wh" / "cx.duckdb").resolve())
+    [source] = settings.sources
+    assert source.path == (tmp_path / "exports" / "t.csv").resolve()
+    assert (source.table, source.preset, source.timezone) == ("tickets", "zendesk", "America/New_York")
+    assert source.options == {"dayfirst": True}
+
+
+def test_sections_merge_with_defaults(tmp_path):
+    config = write(tmp_path, "[sla]\nresolution = '72h'\n[churn]\nwindow_days = 30\n")
+
+    settings = load_settings(config)
+
+    assert settings.sla == {"first_response": "24h", "resolution": "72h"}
+    assert settings.churn["window_days"] == 30
+    assert settings.clv["horizon_months"] == 12
+
+
+def test_flags_override_settings(tmp_path):
+    config = write(tmp_path, '[project]\nlanguage = "zh"\n')
+
+    assert load_settings(config, {"language": "en"}).language == "en"
+    assert load_settings(config, {"language": None}).language == "zh"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[project]\ntimezone = "+08:00"\n', "not an IANA name"),
+        ('[project]\nlanguage = "fr"\n', "language must be 'zh' or 'en'"),
+        ('[[sources]]\ntable = "tikets"\npath = "a.csv"\n', "unknown table 'tikets'"),
+        ("[[sources]]\ntable = 'tickets'\n", "has no path"),
+        ("[project\n", "not valid TOML"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_file_named(tmp_path, text, message):
+    config = write(tmp_path, text)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+
+    assert message in str(caught.value)
+    assert str(config) in str(caught.value)
+
+
+def test_missing_settings_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="nowhere.toml not found"):
+        load_settings(tmp_path / "nowhere.toml")
