@@ -1,0 +1,104 @@
+"""The command line as a user meets it: real processes, a real DuckDB file, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CXLENS = [sys.executable, "-m", "cxlens"]
+
+TICKETS = """ticket_id,created_at,channel,status,solved_at,first_response_at,agent_id
+T1,2024-03-04 10:00,Email,solved,2024-03-04 17:00,2024-03-04 10:30,A
+T2,2024-03-04 23:50,邮箱,solved,2024-03-05 00:10,2024-03-05 00:00,B
+T3,2024-04-01 09:00,电话,open,,,A
+"""
+
+SURVEYS = """response_id,kind,score,ticket_id,responded_at
+R1,csat,5,T1,2024-03-05 09:00
+R2,csat,4,T2,2024-03-05 09:00
+R3,csat,2,T3,2024-04-02 09:00
+R4,nps,9,T1,2024-03-05 09:00
+R5,nps,10,T2,2024-03-05 09:00
+R6,nps,10,T3,2024-04-02 09:00
+R7,nps,6,T3,2024-04-02 09:00
+"""
+
+
+def cx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*CXLENS, *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "tickets.csv").write_text(TICKETS, encoding="utf-8")
+    (tmp_path / "surveys.csv").write_text(SURVEYS, encoding="utf-8")
+    for name, table in (("tickets.csv", "tickets"), ("surveys.csv", "survey_responses")):
+        done = cx("import", name, "--table", table, "--db", "w.duckdb", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def kpis(project: Path, *args: str) -> list[dict]:
+    done = cx("kpis", "--db", "w.duckdb", "--format", "json", *args, cwd=project)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_kpis_json_has_the_contract_shape_and_hand_computed_values(project):
+    rows = {(r["metric"], r["period"]): r for r in kpis(project, "--by", "month")}
+
+    csat_march = rows[("csat", "2024-03")]
+    assert set(csat_march) == {"metric", "period", "group", "value", "n", "ci_low", "ci_high"}
+    assert csat_march["group"] == {}
+    assert (csat_march["value"], csat_march["n"]) == (1.0, 2)
+    assert rows[("csat", "2024-04")]["value"] == 0.0
+    # case SV-2: 9, 10, 10, 6 → +50 over the whole data
+    all_rows = {r["metric"]: r for r in kpis(project)}
+    assert all_rows["nps"]["value"] == pytest.approx(50.0)
+    assert all_rows["nps"]["period"] == "all"
+    # case RS-2: 420 and 20 minutes → mean 220
+    assert all_rows["resolution_mean_min"]["value"] == pytest.approx(220.0)
+    assert all_rows["tickets"]["value"] == 3
+
+
+def test_chinese_and_english_channel_names_are_one_channel(project):
+    # case IM-5: 邮箱 is e-mail
+    rows = kpis(project, "--by", "channel", "--metric", "tickets")
+    by_channel = {r["group"]["channel"]: r["value"] for r in rows}
+    assert by_channel == {"email": 2, "phone": 1}
+
+
+def test_kpis_csv_and_table_formats(project):
+    done = cx("kpis", "--db", "w.duckdb", "--format", "csv", "--metric", "tickets", cwd=project)
+    assert done.returncode == 0, done.stderr
+    header, row = done.stdout.strip().splitlines()
+    assert header == "metric,period,group,value,n,ci_low,ci_high"
+    assert row.startswith("tickets,all,,3")
+
+    table = cx("kpis", "--db", "w.duckdb", "--metric", "csat", cwd=project)
+    assert table.returncode == 0 and "csat" in table.stdout
+
+
+def test_bad_file_exits_1_with_one_error_line_and_changes_nothing(project):
+    (project / "bad.csv").write_text(
+        "response_id,kind,score,responded_at\nR9,nps,7.5,2024-03-05 10:00\n", encoding="utf-8"
+    )
+    before = kpis(project)
+
+    done = cx("import", "bad.csv", "--table", "survey_responses", "--db", "w.duckdb", cwd=project)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: ")
+    assert "bad.csv" in done.stderr and "row 2" in done.stderr and "score" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert kpis(project) == before
+
+
+def test_usage_errors(project):
+    done = cx("kpis", "--db", "w.duckdb", "--by", "month,fortnight", cwd=project)
+    assert done.returncode != 0
+    assert "fortnight" in done.stderr
+
+    assert cx("--version", cwd=project).stdout.strip() == "0.1.0"
