@@ -20,6 +20,7 @@ from cxlens.errors import CxlensError
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Customer-service exports in; KPIs, explanations and a monthly report out.",
@@ -40,7 +41,7 @@ DbOption = Annotated[
 def _stderr():
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, soft_wrap=True)
 
 
 def _settings(config: Path | None, **overrides: Any):
@@ -76,15 +77,23 @@ def _progress(enabled: bool):
         yield update
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        print(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log decisions.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        print(__version__)
-        raise typer.Exit()
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -252,9 +261,13 @@ def _render(records: list[dict[str, Any]], output_format: str) -> None:
 
 
 def main() -> None:
-    """Entry point: run the app and turn cxlens errors into one message and exit 1."""
+    """Entry point: run the app and turn cxlens errors into one message and exit 1.
+
+    Usage errors are the parser's own (exit 2); anything else is a bug and keeps its
+    traceback.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except CxlensError as error:
         if _DEBUG[0]:
             log.exception("failed")
@@ -262,14 +275,3 @@ def main() -> None:
 
         _stderr().print(Text.assemble(("Error: ", "bold red"), str(error)), highlight=False)
         sys.exit(1)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as error:  # noqa: BLE001 - click usage errors arrive as ClickException
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
