@@ -84,10 +84,10 @@ class Warehouse:
         return ibis.duckdb.from_connection(con)
 
     def has_table(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
-        row = con.execute(
+        rows = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()
+        return bool(rows[0][0])
 
     def tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         return [

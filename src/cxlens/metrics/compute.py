@@ -1,0 +1,203 @@
+"""``compute_kpis``: every KPI the loaded data supports, by period and group.
+
+One call opens the warehouse read-only, profiles the tables (which columns hold
+values, the data's time range), runs one grouped aggregation per table and period
+basis, and lays the rows on the grid of periods, so a period inside the data's range
+with no records for a KPI appears with a null value and n 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING, Any
+
+from cxlens.errors import ConfigError
+from cxlens.metrics import periods
+from cxlens.metrics.catalogue import KPIS
+from cxlens.metrics.customers import customer_rows
+from cxlens.metrics.request import NULL_KEY, Request, profile
+from cxlens.metrics.surveys import survey_rows
+from cxlens.metrics.tickets import ticket_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxlens.settings import Settings
+    from cxlens.store import Warehouse
+
+log = logging.getLogger(__name__)
+
+OUTPUT = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
+WHOLE_DATA = {"clv_historical_mean"}  # period "all" whatever the grain
+
+
+def compute_kpis(
+    warehouse: Warehouse,
+    settings: Settings,
+    by: list[str] | tuple[str, ...] = (),
+    metrics: list[str] | None = None,
+) -> pd.DataFrame:
+    """KPI rows: ``metric, period, group, value, n, ci_low, ci_high``.
+
+    ``by`` holds at most one grain and any dimensions (see ``parse_by``);
+    ``metrics`` limits the output to those KPI ids. Rows follow the catalogue
+    order, then period, then group.
+    """
+    asked = _asked(metrics)
+    grain, dimensions = periods.split_by(list(by))
+    with warehouse.connect(read_only=True) as con:
+        request = Request(warehouse.ibis(con), settings, grain, dimensions)
+        profile(request, warehouse, con)
+        wanted = _supported(request, asked, explicit=metrics is not None)
+        parts = []
+        for family in (ticket_rows, survey_rows, customer_rows):
+            parts += family(request, wanted)
+    return _assemble(request, parts, wanted)
+
+
+def _asked(metrics: list[str] | None) -> list[str]:
+    if metrics is None:
+        return [kpi.id for kpi in KPIS.values() if kpi.implemented]
+    unknown = [m for m in metrics if m not in KPIS]
+    if unknown:
+        raise ConfigError(
+            f"unknown KPI id(s): {', '.join(unknown)}; the ids are: {', '.join(KPIS)}"
+        )
+    later = [m for m in metrics if not KPIS[m].implemented]
+    if later:
+        raise ConfigError(
+            f"KPI {', '.join(later)} is not computed in this release; the ids computed are: "
+            + ", ".join(k.id for k in KPIS.values() if k.implemented)
+        )
+    return list(dict.fromkeys(metrics))
+
+
+def _supported(request: Request, asked: list[str], explicit: bool) -> set[str]:
+    """The asked ids whose data is loaded and that can be split as requested."""
+    level = logging.WARNING if explicit else logging.DEBUG
+    wanted = set()
+    for metric in asked:
+        kpi = KPIS[metric]
+        if request.end is None or not all(request.has(c) for c in kpi.needs):
+            log.log(level, "%s left out: it needs %s with values", metric, ", ".join(kpi.needs))
+            continue
+        if kpi.needs_any and not any(request.has(c) for c in kpi.needs_any):
+            log.log(level, "%s left out: it needs one of %s", metric, ", ".join(kpi.needs_any))
+            continue
+        cannot = [d for d in request.dimensions if d not in kpi.dimensions]
+        if cannot:
+            log.log(level, "%s left out: it cannot be split by %s", metric, ", ".join(cannot))
+            continue
+        wanted.add(metric)
+    return wanted
+
+
+def _assemble(request: Request, parts: list, wanted: set[str]) -> pd.DataFrame:
+    """Lay the family rows on the period grid, make group dicts and sort."""
+    import pandas as pd
+
+    parts = [part for part in parts if len(part)]
+    parts += _empty_rows(request, wanted - {m for part in parts for m in set(part["metric"])})
+    if not parts:
+        return pd.DataFrame({column: [] for column in OUTPUT})
+    frame = _on_grid(request, pd.concat(parts, ignore_index=True))
+    order = {metric: rank for rank, metric in enumerate(KPIS)}
+    frame["_rank"] = frame["metric"].map(order)
+    frame["_group_key"] = _group_sort_key(frame, request.group_columns)
+    frame = frame.sort_values(["_rank", "period", "_group_key"], kind="stable")
+    frame["group"] = _group_dicts(frame, request)
+    frame["n"] = frame["n"].astype("int64")
+    return frame[OUTPUT].reset_index(drop=True)
+
+
+def _empty_rows(request: Request, metrics: set[str]) -> list:
+    """Null rows (n 0) for supported KPIs with no record at all, when nothing is grouped."""
+    import pandas as pd
+
+    if request.group_columns or not metrics:
+        return []
+    labels = [periods.ALL] if request.grain is None else request.grid()
+    return [
+        pd.DataFrame({"period": labels, "metric": metric, "value": float("nan"), "n": 0,
+                      "ci_low": float("nan"), "ci_high": float("nan")})
+        for metric in sorted(metrics)
+    ]  # fmt: skip
+
+
+def _on_grid(request: Request, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows for every grid period of every (KPI, group) seen: missing ones null with n 0.
+
+    KPIs over all the data (historical CLV) keep their single ``all`` period.
+    """
+    import pandas as pd
+
+    if request.grain is None:
+        return frame
+    whole = frame["metric"].isin(WHOLE_DATA)
+    timed = frame[~whole]
+    labels = sorted(set(request.grid()) | set(timed["period"]))
+    seen = timed[["metric", *request.group_columns]].drop_duplicates()
+    full = seen.merge(pd.DataFrame({"period": labels}), how="cross")
+    full = full.merge(timed, on=["metric", *request.keys], how="left")
+    full["n"] = full["n"].fillna(0)
+    return pd.concat([full, frame[whole]], ignore_index=True)
+
+
+def _group_sort_key(frame: pd.DataFrame, columns: list[str]):
+    if not columns:
+        return ""
+    text = [frame[c].astype(str).where(frame[c] != NULL_KEY, "\uffff") for c in columns]
+    key = text[0]
+    for more in text[1:]:
+        key = key + "\x1f" + more
+    return key
+
+
+def _group_dicts(frame: pd.DataFrame, request: Request) -> list[dict[str, Any]]:
+    columns = request.group_columns
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return [
+        {d: (None if v == NULL_KEY else v) for d, v in zip(request.dimensions, row, strict=True)}
+        for row in values
+    ]
+
+
+def kpi_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe rows in the contract's shape; None for null, int n, floats rounded to 4 places."""
+    records = []
+    for metric, period, group, value, n, low, high in frame[OUTPUT].itertuples(
+        index=False, name=None
+    ):
+        records.append(
+            {
+                "metric": str(metric),
+                "period": str(period),
+                "group": {str(k): _plain(v) for k, v in dict(group).items()},
+                "value": _number(value),
+                "n": int(n),
+                "ci_low": _number(low),
+                "ci_high": _number(high),
+            }
+        )
+    return records
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else round(number, 4)
+
+
+def _plain(value):
+    """A group value as JSON has it: str, int, float, bool or None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value if isinstance(value, str | int | float | bool) else str(value)

@@ -1,0 +1,100 @@
+"""Turn wide aggregates (one column per measure) into KPI rows.
+
+Every builder returns the request's key columns plus ``metric, value, n, ci_low,
+ci_high``. Values are NaN where the denominator is empty: a period or group with
+no data has no value, never 0.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cxlens.metrics.intervals import mean_interval, nps_interval, wilson
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COLUMNS = ["metric", "value", "n", "ci_low", "ci_high"]
+
+
+def build(metric: str, frame: pd.DataFrame, keys: list[str], value, n, low=None, high=None):
+    """One row per row of ``frame``: the keys, the metric id and the numbers."""
+    import pandas as pd
+
+    count = np.nan_to_num(np.asarray(n, dtype=float)).astype("int64")
+    nothing = np.full(len(frame), np.nan)
+    rows = frame[keys].copy()
+    rows["metric"] = metric
+    rows["value"] = np.where(count > 0, np.asarray(value, dtype=float), np.nan)
+    rows["n"] = count
+    rows["ci_low"] = nothing if low is None else np.asarray(low, dtype=float)
+    rows["ci_high"] = nothing if high is None else np.asarray(high, dtype=float)
+    return pd.DataFrame(rows)
+
+
+def count(metric: str, frame, keys, column: str):
+    """A count (tickets, backlog): the value is its own n."""
+    return build(metric, frame, keys, frame[column], frame[column])
+
+
+def rate(metric: str, frame, keys, successes: str, trials: str):
+    """A pooled rate ``sum(successes) / sum(trials)`` with its Wilson interval."""
+    k = frame[successes].to_numpy(dtype=float)
+    n = frame[trials].to_numpy(dtype=float)
+    low, high = wilson(k, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = k / n
+    return build(metric, frame, keys, value, n, low, high)
+
+
+def complement(rows):
+    """The rate ``1 − r`` of rate rows (retention from churn), interval mirrored."""
+    rows = rows.copy()
+    rows["value"], rows["ci_low"], rows["ci_high"] = (
+        1 - rows["value"],
+        1 - rows["ci_high"],
+        1 - rows["ci_low"],
+    )
+    return rows
+
+
+def mean(metric: str, frame, keys, prefix: str):
+    """A mean with its normal interval from ``<prefix>_sum``, ``_sumsq`` and ``_n``."""
+    value, low, high = mean_interval(
+        frame[f"{prefix}_sum"], frame[f"{prefix}_sumsq"], frame[f"{prefix}_n"]
+    )
+    return build(metric, frame, keys, value, frame[f"{prefix}_n"], low, high)
+
+
+def nps(metric: str, frame, keys):
+    """NPS points from promoter, detractor and valid counts."""
+    value, low, high = nps_interval(frame["nps_pro"], frame["nps_det"], frame["nps_n"])
+    return build(metric, frame, keys, value, frame["nps_n"], low, high)
+
+
+def durations(stem: str, frame, keys, prefix: str, stats=("median", "p90", "mean")):
+    """Duration rows (minutes) for ``<prefix>_<stat>`` columns; interval bounds null."""
+    return [
+        build(f"{stem}_{stat}_min", frame, keys, frame[f"{prefix}_{stat}"], frame[f"{prefix}_n"])
+        for stat in stats
+    ]
+
+
+def on_grid(frame, request, counts: list[str]):
+    """``frame`` with a row for every grid period of every group, counts filled with 0.
+
+    Sorted by group, then period, ready for running totals.
+    """
+    import pandas as pd
+
+    periods = sorted(set(request.grid()) | set(frame["period"]))
+    full = pd.DataFrame({"period": periods})
+    if request.group_columns:
+        groups = frame[request.group_columns].drop_duplicates()
+        full = groups.merge(full, how="cross")
+    full = full.merge(frame, on=request.keys, how="left")
+    full[counts] = full[counts].fillna(0)
+    order = [*request.group_columns, "period"]
+    return full.sort_values(order, kind="stable").reset_index(drop=True)

@@ -1,0 +1,126 @@
+"""The shape of ``compute_kpis`` output and ``kpi_records``; pooling across periods."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from test_metrics_fixtures import settings, warehouse_with, write_tables
+from test_metrics_tickets import row
+
+from cxlens.errors import ConfigError
+from cxlens.metrics import KPIS, compute_kpis, kpi_records
+from cxlens.store import Warehouse
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "kpis.md"
+
+
+def small_warehouse(tmp_path):
+    return warehouse_with(
+        tmp_path,
+        tickets=[
+            {"ticket_id": "T1", "created_at_local": "2024-03-05 09:00", "channel": "email",
+             "first_response_min": 30, "solved_at_local": "2024-03-05 12:00", "resolution_min": 180},
+            {"ticket_id": "T2", "created_at_local": "2024-03-06 09:00", "channel": "email"},
+        ],
+        survey_responses=[
+            {"response_id": f"R{i}", "kind": "csat", "score": s, "responded_at_local": "2024-03-07",
+             "channel": "email"}
+            for i, s in enumerate([5, 4, 2])
+        ],
+    )  # fmt: skip
+
+
+def test_kpi_records_have_exactly_the_contract_keys_and_types(tmp_path):
+    frame = compute_kpis(small_warehouse(tmp_path), settings(), by=["month", "channel"])
+    records = kpi_records(frame)
+    csat = next(r for r in records if r["metric"] == "csat")
+    assert csat == {"metric": "csat", "period": "2024-03", "group": {"channel": "email"},
+                    "value": 0.6667, "n": 3, "ci_low": 0.2077, "ci_high": 0.9385}  # fmt: skip
+    tickets = next(r for r in records if r["metric"] == "tickets")
+    assert type(tickets["n"]) is int and type(tickets["value"]) is float
+    assert tickets["ci_low"] is None and tickets["ci_high"] is None
+    for record in records:
+        assert list(record) == ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
+    assert json.loads(json.dumps(records, allow_nan=False)) == records
+
+
+def test_rows_follow_catalogue_order_then_period(tmp_path):
+    frame = compute_kpis(small_warehouse(tmp_path), settings(), by=["day"])
+    ranks = [list(KPIS).index(m) for m in frame.metric]
+    assert ranks == sorted(ranks)
+    tickets = frame[frame.metric == "tickets"]
+    assert list(tickets.period) == ["2024-03-05", "2024-03-06", "2024-03-07"]
+    assert list(tickets.group) == [{}, {}, {}]
+
+
+def test_unknown_metric_names_the_ids(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        compute_kpis(small_warehouse(tmp_path), settings(), metrics=["csat", "happiness"])
+    assert "happiness" in str(error.value) and "first_response_median_min" in str(error.value)
+
+
+def test_metrics_limit_the_output(tmp_path):
+    frame = compute_kpis(small_warehouse(tmp_path), settings(), metrics=["csat", "tickets"])
+    assert list(frame.metric) == ["tickets", "csat"]
+
+
+def test_empty_warehouse_gives_no_rows(tmp_path):
+    warehouse = Warehouse(tmp_path / "empty.duckdb")
+    with warehouse.connect():
+        pass
+    assert compute_kpis(warehouse, settings()).empty
+
+
+def test_every_kpi_is_documented():
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [kpi for kpi in KPIS if f"`{kpi}`" not in text]
+    assert missing == []
+
+
+months = st.lists(
+    st.sampled_from(["2024-01", "2024-02", "2024-03", "2024-04"]), min_size=1, max_size=12
+)
+
+
+@hypothesis_settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    responses=st.lists(
+        st.tuples(st.sampled_from(["2024-01", "2024-03"]), st.integers(1, 5)), max_size=10
+    ),
+    solved=st.lists(st.tuples(months, st.integers(0, 2), st.integers(0, 1)), max_size=10),
+)
+def test_pooled_all_equals_sums_over_month_rows(tmp_path_factory, responses, solved):
+    # Pooled CSAT and FCR over all the data are sums of numerators over sums of denominators.
+    warehouse = Warehouse(tmp_path_factory.mktemp("pool") / "w.duckdb")
+    tickets = [
+        {"ticket_id": f"T{i}", "created_at_local": f"{ms[0]}-01", "solved_at_local": f"{ms[0]}-02",
+         "agent_replies": replies, "reopens": reopens}
+        for i, (ms, replies, reopens) in enumerate(solved)
+    ] or [{"ticket_id": "T0", "created_at_local": "2024-01-01"}]  # fmt: skip
+    surveys = [
+        {"response_id": f"R{i}", "kind": "csat", "score": s, "responded_at_local": f"{m}-15"}
+        for i, (m, s) in enumerate(responses)
+    ] or [{"response_id": "R0", "kind": "nps", "score": 9, "responded_at_local": "2024-01-01"}]
+    with warehouse.transaction() as con:
+        write_tables(con, tickets=tickets, survey_responses=surveys)
+    monthly = compute_kpis(warehouse, settings(), by=["month"], metrics=_present(warehouse))
+    pooled = compute_kpis(warehouse, settings(), metrics=_present(warehouse))
+    for metric in set(pooled.metric):
+        rows = monthly[monthly.metric == metric]
+        successes = (rows.value.fillna(0) * rows.n).sum()
+        whole = row(pooled, metric)
+        assert whole.n == rows.n.sum()
+        if whole.n:
+            assert whole.value == pytest.approx(successes / rows.n.sum())
+
+
+def _present(warehouse):
+    frame = compute_kpis(warehouse, settings(), metrics=["csat", "fcr"])
+    return sorted(set(frame.metric)) or ["tickets"]
