@@ -1,0 +1,239 @@
+"""Assemble, once, everything a reader of the monthly report sees.
+
+Every number comes from ``cxlens.metrics.compute_kpis``: one call by month for
+the cards and trends, one call per dimension for the breakdowns. The report,
+the workbook, the CSV exports and the terminal summary all render the same
+``Insights`` object, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from cxlens.errors import WarehouseError
+from cxlens.insights import catalogue, periods
+from cxlens.insights.cards import KpiCard, Reading, build_card, readings
+from cxlens.insights.catalogue import KpiView
+from cxlens.insights.labels import check_language, dimension_value
+from cxlens.store import quote
+
+log = logging.getLogger(__name__)
+
+TREND_MONTHS = 18
+KPI_COLUMNS = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
+
+# The local timestamp that dates each kind of record, for finding the newest one.
+DATED_COLUMNS = {
+    "tickets": "created_at_local",
+    "survey_responses": "responded_at_local",
+    "orders": "ordered_at_local",
+}
+
+
+@dataclass
+class Breakdown:
+    """One dimension's KPIs in the report month, long form, largest groups first.
+
+    ``rows`` has columns key (the value as the data names it), label (as the
+    reader sees it), metric, value, n, ci_low, ci_high.
+    """
+
+    dimension: str
+    metrics: list[str]
+    rows: pd.DataFrame
+    keys: list[Any]
+
+
+@dataclass
+class Insights:
+    """The monthly report's content, in one language."""
+
+    month: str
+    previous_month: str
+    year_ago_month: str
+    partial: bool
+    lang: str
+    timezone: str
+    cards: list[KpiCard]
+    trend_months: list[str]
+    trends: pd.DataFrame
+    breakdowns: list[Breakdown]
+    kpis: pd.DataFrame
+    monthly: dict[tuple[str, str], Reading] = field(default_factory=dict)
+    views: dict[str, KpiView] = field(default_factory=dict)
+
+    def card(self, metric: str) -> KpiCard | None:
+        """The card of ``metric``, if the report shows one."""
+        return next((card for card in self.cards if card.metric == metric), None)
+
+    def reading(self, metric: str, period: str | None = None) -> Reading:
+        """``metric`` in ``period`` (default: the report month) from the monthly KPIs."""
+        period = period or self.month
+        return self.monthly.get((metric, period), Reading(period))
+
+    @property
+    def defined_metrics(self) -> list[str]:
+        """Every KPI with a value somewhere in the data, in catalogue order."""
+        present = set(self.kpis.loc[self.kpis["value"].notna(), "metric"])
+        ordered = [metric for metric in catalogue.VIEWS if metric in present]
+        return ordered + sorted(present - set(ordered))
+
+
+def build_insights(
+    warehouse: Any, settings: Any, month: str | None = None, *, breakdowns: bool = True
+) -> Insights:
+    """Compute the KPIs once and shape them into cards, trends and breakdowns.
+
+    ``month`` (``YYYY-MM``) picks the report month; by default the latest complete
+    month in the data. ``breakdowns=False`` skips the per-dimension KPIs (the
+    terminal summary needs none). Raises ``WarehouseError`` when the warehouse
+    holds no dated records at all.
+    """
+    from cxlens.metrics import compute_kpis
+
+    lang = check_language(settings.language)
+    monthly = compute_kpis(warehouse, settings, by=["month"], metrics=None)
+    monthly = monthly[monthly["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}")]
+    report_month, partial = _choose_month(warehouse, monthly, month)
+    months = (report_month, periods.previous_month(report_month), periods.year_before(report_month))
+
+    views = {metric: catalogue.view(metric, settings) for metric in catalogue.VIEWS}
+    table = readings(monthly)
+    shown = _headline_metrics(monthly)
+    cards = [build_card(metric, views[metric], table, months, lang) for metric in shown]
+
+    trend_months = _trend_months(monthly, report_month)
+    trends = _trends(monthly, shown, trend_months)
+    groups, group_frames = ([], [])
+    if breakdowns:
+        present = set(monthly.loc[monthly["value"].notna(), "metric"])
+        metrics = [metric for metric in catalogue.BREAKDOWN if metric in present]
+        groups, group_frames = _breakdowns(warehouse, settings, report_month, metrics, lang)
+    log.info("insights for %s: %d cards, %d breakdowns", report_month, len(cards), len(groups))
+    return Insights(
+        month=report_month,
+        previous_month=months[1],
+        year_ago_month=months[2],
+        partial=partial,
+        lang=lang,
+        timezone=settings.timezone,
+        cards=cards,
+        trend_months=trend_months,
+        trends=trends,
+        breakdowns=groups,
+        kpis=_kpi_export([monthly, *group_frames]),
+        monthly=table,
+        views=views,
+    )
+
+
+def _choose_month(warehouse: Any, monthly: pd.DataFrame, month: str | None) -> tuple[str, bool]:
+    if month is not None:
+        periods.parse_month(month)
+        return month, False
+    months_with_data = set(monthly.loc[monthly["value"].notna(), "period"].astype(str))
+    last_record = newest_record_date(warehouse)
+    if last_record is None or not months_with_data:
+        raise WarehouseError(
+            f"{warehouse}: no dated tickets, survey responses or orders to report on; "
+            "import data first (cxlens import FILE --table tickets, or cxlens run)"
+        )
+    return periods.latest_complete_month(last_record, months_with_data)
+
+
+def newest_record_date(warehouse: Any) -> date | None:
+    """The local date of the newest ticket, survey response or order."""
+    with warehouse.connect(read_only=True) as con:
+        parts = [
+            f"SELECT max({quote(column)}) AS newest FROM {quote(name)}"
+            for name, column in DATED_COLUMNS.items()
+            if warehouse.has_table(con, name)
+        ]
+        if not parts:
+            return None
+        row = con.execute(f"SELECT max(newest) FROM ({' UNION ALL '.join(parts)})").fetchone()
+    newest = row[0] if row else None
+    return newest.date() if newest is not None else None
+
+
+def _headline_metrics(monthly: pd.DataFrame) -> list[str]:
+    present = set(monthly.loc[monthly["value"].notna(), "metric"])
+    return [metric for metric in catalogue.HEADLINE if metric in present]
+
+
+def _trend_months(monthly: pd.DataFrame, report_month: str) -> list[str]:
+    first_wanted = periods.shift_month(report_month, -(TREND_MONTHS - 1))
+    with_data = monthly.loc[monthly["value"].notna(), "period"].astype(str)
+    with_data = with_data[(with_data >= first_wanted) & (with_data <= report_month)]
+    first = min(with_data, default=report_month)
+    return periods.months_between(first, report_month)
+
+
+def _trends(monthly: pd.DataFrame, metrics: list[str], months: list[str]) -> pd.DataFrame:
+    """One row per (metric, month) of the trend window; months without data hold nulls."""
+    grid = pd.MultiIndex.from_product([metrics, months], names=["metric", "period"])
+    values = monthly.drop(columns=["group"]).set_index(["metric", "period"])
+    values = values[~values.index.duplicated()]
+    return values.reindex(grid).reset_index()[
+        ["metric", "period", "value", "n", "ci_low", "ci_high"]
+    ]
+
+
+def _breakdowns(
+    warehouse: Any, settings: Any, month: str, metrics: list[str], lang: str
+) -> tuple[list[Breakdown], list[pd.DataFrame]]:
+    """One compute_kpis call per dimension, for the KPIs the monthly figures hold."""
+    from cxlens.metrics import compute_kpis
+
+    breakdowns, frames = [], []
+    if not metrics:
+        return breakdowns, frames
+    for dimension in catalogue.BREAKDOWN_DIMENSIONS:
+        frame = compute_kpis(warehouse, settings, by=["month", dimension], metrics=metrics)
+        frame = frame[frame["period"].astype(str) == month]
+        frames.append(frame)
+        breakdown = _breakdown(dimension, frame, lang)
+        if breakdown is not None:
+            breakdowns.append(breakdown)
+    return breakdowns, frames
+
+
+def _breakdown(dimension: str, frame: pd.DataFrame, lang: str) -> Breakdown | None:
+    """The long table of one dimension, or None when no group has a name or a value."""
+    rows = frame.assign(key=[group.get(dimension) for group in frame["group"]])
+    rows = rows[rows["value"].notna()]
+    if rows.empty or rows["key"].isna().all():
+        return None
+    rows = rows.assign(label=[dimension_value(dimension, key, lang) for key in rows["key"]])
+    metrics = [metric for metric in catalogue.BREAKDOWN if metric in set(rows["metric"])]
+    columns = ["key", "label", "metric", "value", "n", "ci_low", "ci_high"]
+    return Breakdown(dimension, metrics, rows[columns].reset_index(drop=True), _key_order(rows))
+
+
+def _key_order(rows: pd.DataFrame) -> list[Any]:
+    """Groups by ticket volume (else by sample size), largest first; blanks last."""
+    size_metric = "tickets" if (rows["metric"] == "tickets").any() else rows["metric"].iloc[0]
+    sizes = rows[rows["metric"] == size_metric].set_index("key")["value"]
+    keys = list(dict.fromkeys(rows["key"]))
+    named = sorted(
+        (key for key in keys if not pd.isna(key)), key=lambda key: (-sizes.get(key, 0), str(key))
+    )
+    return named + [key for key in keys if pd.isna(key)]
+
+
+def _kpi_export(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every compute_kpis row behind the report, with groups as JSON text."""
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    combined = pd.concat(frames, ignore_index=True)[KPI_COLUMNS]
+    groups = [
+        json.dumps(group or {}, ensure_ascii=False, default=str) for group in combined["group"]
+    ]
+    return combined.assign(group=groups)

@@ -1,0 +1,252 @@
+"""Every word a reader of the report sees, in Chinese and English.
+
+One dictionary holds the labels of the report, the workbook and the terminal
+summary, so that a report in one language never shows a word of the other.
+KPI names live here too; their definitions come from the metric catalogue
+(``cxlens.metrics.KPIS``), which owns what each number means.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+
+LABELS: dict[str, dict[str, str]] = {
+    # Report frame
+    "report_title": {"en": "Customer service monthly report", "zh": "客户服务月度报告"},
+    "report_month": {"en": "Report month", "zh": "报告月份"},
+    "generated_at": {"en": "Generated", "zh": "生成时间"},
+    "time_zone": {"en": "Time zone", "zh": "时区"},
+    "compared_with": {"en": "Compared with", "zh": "对比"},
+    "vs_previous": {"en": "vs previous month", "zh": "环比"},
+    "vs_year_ago": {"en": "vs a year before", "zh": "同比"},
+    "no_data": {"en": "no data", "zh": "无数据"},
+    "no_data_note": {
+        "en": "— means the period holds no data to compare with.",
+        "zh": "“—”表示该对比期没有数据。",
+    },
+    "partial_month_note": {
+        "en": "The data end before this month does; its figures cover part of the month.",
+        "zh": "数据在本月结束前截止，本月数字只覆盖部分日期。",
+    },
+    "better": {"en": "better", "zh": "改善"},
+    "worse": {"en": "worse", "zh": "变差"},
+    "noise": {"en": "within noise", "zh": "在误差范围内"},
+    "neutral": {"en": "changed", "zh": "变化"},
+    "unchanged": {"en": "unchanged", "zh": "持平"},
+    "noise_note": {
+        "en": "Green: better; red: worse; grey: the change lies within the 95 % intervals' "
+        "noise (or the KPI has no better direction).",
+        "zh": "绿色：改善；红色：变差；灰色：变化在 95% 置信区间的误差范围内（或该指标无好坏方向）。",
+    },
+    # Sections
+    "section_kpis": {"en": "Key figures", "zh": "核心指标"},
+    "section_trends": {"en": "Monthly trends", "zh": "月度趋势"},
+    "section_distributions": {"en": "Response-time distributions", "zh": "响应时长分布"},
+    "section_heatmap": {"en": "When tickets arrive", "zh": "工单到达时间分布"},
+    "section_breakdowns": {"en": "Breakdowns", "zh": "细分"},
+    "section_comments": {"en": "Sample comments", "zh": "评价摘录"},
+    "section_quality": {"en": "Data quality", "zh": "数据质量"},
+    "section_cleaning": {"en": "Cleaning log", "zh": "清洗日志"},
+    "section_definitions": {"en": "Definitions", "zh": "指标定义"},
+    # Dimensions
+    "channel": {"en": "Channel", "zh": "渠道"},
+    "category": {"en": "Category", "zh": "类别"},
+    "agent": {"en": "Agent", "zh": "客服"},
+    "team": {"en": "Team", "zh": "团队"},
+    "priority": {"en": "Priority", "zh": "优先级"},
+    "none_value": {"en": "(not given)", "zh": "（未填写）"},
+    "more_rows": {
+        "en": "{count} more rows are in the workbook.",
+        "zh": "另有 {count} 行见 Excel 工作簿。",
+    },
+    # Table headers and terms
+    "kpi": {"en": "KPI", "zh": "指标"},
+    "value": {"en": "Value", "zh": "数值"},
+    "n": {"en": "n", "zh": "样本数"},
+    "ci": {"en": "95 % interval", "zh": "95% 置信区间"},
+    "ci_low": {"en": "95 % low", "zh": "95% 下限"},
+    "ci_high": {"en": "95 % high", "zh": "95% 上限"},
+    "period": {"en": "Month", "zh": "月份"},
+    "change": {"en": "Change", "zh": "变化"},
+    "verdict": {"en": "Assessment", "zh": "评估"},
+    "definition": {"en": "Definition", "zh": "定义"},
+    "direction": {"en": "Better when", "zh": "何为改善"},
+    "direction_up": {"en": "higher", "zh": "越高越好"},
+    "direction_down": {"en": "lower", "zh": "越低越好"},
+    "direction_neutral": {"en": "neither", "zh": "无方向"},
+    "rule": {"en": "Rule", "zh": "规则"},
+    "table_name": {"en": "Table", "zh": "数据表"},
+    "rows": {"en": "Rows", "zh": "行数"},
+    "example_keys": {"en": "Examples", "zh": "示例"},
+    "description": {"en": "Description", "zh": "说明"},
+    "flag": {"en": "Flag", "zh": "标记"},
+    "tickets_flagged": {"en": "Tickets of the month", "zh": "本月工单数"},
+    "no_flags": {
+        "en": "No ticket of the month carries a flag.",
+        "zh": "本月工单没有数据质量标记。",
+    },
+    "no_cleaning": {"en": "The cleaning log is empty.", "zh": "清洗日志为空。"},
+    "no_comments": {"en": "No comments this month.", "zh": "本月没有评价留言。"},
+    "score": {"en": "Score", "zh": "评分"},
+    "survey_kind": {"en": "Survey", "zh": "问卷"},
+    "comment": {"en": "Comment", "zh": "留言"},
+    "responded_at": {"en": "Answered", "zh": "回复时间"},
+    "minutes": {"en": "min", "zh": "分钟"},
+    "hours": {"en": "h", "zh": "小时"},
+    "points": {"en": "pts", "zh": "分"},
+    "percentage_points": {"en": "pp", "zh": "个百分点"},
+    "median": {"en": "median", "zh": "中位数"},
+    "p90": {"en": "p90", "zh": "P90"},
+    "mean": {"en": "mean", "zh": "平均值"},
+    "first_response_minutes": {"en": "First response (minutes)", "zh": "首次响应时长（分钟）"},
+    "resolution_minutes": {"en": "Resolution (minutes)", "zh": "解决时长（分钟）"},
+    "tickets_count": {"en": "Tickets", "zh": "工单数"},
+    "overflow_bin": {
+        "en": "values above {limit} in the last bar",
+        "zh": "大于 {limit} 的值计入最后一栏",
+    },
+    "no_distribution": {"en": "No durations this month.", "zh": "本月没有时长数据。"},
+    "weekday": {"en": "Weekday", "zh": "星期"},
+    "hour": {"en": "Hour (local time)", "zh": "小时（当地时间）"},
+    "weekdays": {"en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun", "zh": "周一,周二,周三,周四,周五,周六,周日"},
+    "offline_note": {
+        "en": "This file works offline: charts and data are inside it.",
+        "zh": "本文件可离线打开：图表和数据均已内嵌。",
+    },
+    # Workbook sheets and columns
+    "sheet_summary": {"en": "Summary", "zh": "汇总"},
+    "sheet_trends": {"en": "Trends", "zh": "趋势"},
+    "sheet_breakdowns": {"en": "Breakdowns", "zh": "细分"},
+    "sheet_tickets": {"en": "Tickets", "zh": "工单"},
+    "sheet_cleaning": {"en": "Cleaning log", "zh": "清洗日志"},
+    "sheet_quality": {"en": "Data quality", "zh": "数据质量"},
+    "sheet_definitions": {"en": "Definitions", "zh": "指标定义"},
+    "sheet_comments": {"en": "Comments", "zh": "评价留言"},
+    "response_id": {"en": "Response", "zh": "回复编号"},
+    "agent_id": {"en": "Agent", "zh": "客服"},
+    "kind": {"en": "Survey", "zh": "问卷"},
+    "scale_max": {"en": "Scale max", "zh": "满分"},
+    "dimension": {"en": "Dimension", "zh": "维度"},
+    "group_value": {"en": "Group", "zh": "分组"},
+    "kpi_id": {"en": "KPI id", "zh": "指标代码"},
+    "previous_value": {"en": "Previous month", "zh": "上月"},
+    "year_ago_value": {"en": "A year before", "zh": "去年同月"},
+    "change_previous": {"en": "Change vs previous", "zh": "环比变化"},
+    "change_year": {"en": "Change vs a year before", "zh": "同比变化"},
+    "ticket_id": {"en": "Ticket", "zh": "工单编号"},
+    "created_at_local": {"en": "Created (local)", "zh": "创建时间（当地）"},
+    "solved_at_local": {"en": "Solved (local)", "zh": "解决时间（当地）"},
+    "status": {"en": "Status", "zh": "状态"},
+    "customer_id": {"en": "Customer", "zh": "客户"},
+    "first_response_min": {"en": "First response (min)", "zh": "首次响应（分钟）"},
+    "resolution_min": {"en": "Resolution (min)", "zh": "解决时长（分钟）"},
+    "reopens": {"en": "Reopens", "zh": "重开次数"},
+    "is_merged": {"en": "Merged", "zh": "已合并"},
+    "quality_flags": {"en": "Quality flags", "zh": "质量标记"},
+    # Terminal summary
+    "summary_header": {
+        "en": "KPIs for {month} (compared with {previous} and {year_ago})",
+        "zh": "{month} 核心指标（对比 {previous} 与 {year_ago}）",
+    },
+    "summary_empty": {
+        "en": "No KPI could be computed: the warehouse holds no dated records.",
+        "zh": "无法计算指标：数据仓库中没有带日期的记录。",
+    },
+}
+
+KPI_NAMES: dict[str, dict[str, str]] = {
+    "tickets": {"en": "Tickets", "zh": "工单量"},
+    "backlog": {"en": "Backlog", "zh": "积压工单"},
+    "csat": {"en": "CSAT", "zh": "客户满意度"},
+    "csat_mean": {"en": "Mean CSAT score", "zh": "满意度平均分"},
+    "nps": {"en": "NPS", "zh": "净推荐值"},
+    "ces": {"en": "Customer effort (CES)", "zh": "客户费力度"},
+    "survey_response_rate": {"en": "Survey response rate", "zh": "问卷回复率"},
+    "first_response_median_min": {"en": "First response, median", "zh": "首次响应时长中位数"},
+    "first_response_p90_min": {"en": "First response, p90", "zh": "首次响应时长 P90"},
+    "first_response_mean_min": {"en": "First response, mean", "zh": "首次响应时长平均值"},
+    "first_response_business_median_min": {
+        "en": "First response in business hours, median",
+        "zh": "首次响应工作时长中位数",
+    },
+    "first_response_business_p90_min": {
+        "en": "First response in business hours, p90",
+        "zh": "首次响应工作时长 P90",
+    },
+    "first_response_business_mean_min": {
+        "en": "First response in business hours, mean",
+        "zh": "首次响应工作时长平均值",
+    },
+    "first_any_response_median_min": {
+        "en": "First response incl. bots, median",
+        "zh": "首次响应（含机器人）中位数",
+    },
+    "resolution_median_min": {"en": "Resolution time, median", "zh": "解决时长中位数"},
+    "resolution_p90_min": {"en": "Resolution time, p90", "zh": "解决时长 P90"},
+    "resolution_mean_min": {"en": "Resolution time, mean", "zh": "解决时长平均值"},
+    "resolution_business_median_min": {
+        "en": "Resolution in business hours, median",
+        "zh": "解决工作时长中位数",
+    },
+    "resolution_business_p90_min": {
+        "en": "Resolution in business hours, p90",
+        "zh": "解决工作时长 P90",
+    },
+    "resolution_business_mean_min": {
+        "en": "Resolution in business hours, mean",
+        "zh": "解决工作时长平均值",
+    },
+    "first_resolution_median_min": {"en": "First resolution, median", "zh": "首次解决时长中位数"},
+    "fcr": {"en": "First contact resolution", "zh": "首次接触解决率"},
+    "reopen_rate": {"en": "Reopen rate", "zh": "重开率"},
+    "sla_first_response": {"en": "First-response SLA met", "zh": "首次响应 SLA 达成率"},
+    "answer_rate": {"en": "Answer rate", "zh": "接通率"},
+    "churn_rate": {"en": "Churn rate", "zh": "流失率"},
+    "retention_rate": {"en": "Retention rate", "zh": "留存率"},
+    "clv_historical_mean": {"en": "Historical CLV, mean", "zh": "历史客户终身价值均值"},
+    "clv_predicted_mean": {"en": "Predicted CLV, mean", "zh": "预测客户终身价值均值"},
+}
+
+
+def check_language(lang: str) -> str:
+    """``lang`` if the report speaks it; a clear error otherwise."""
+    if lang not in LANGUAGES:
+        from cxlens.errors import ConfigError
+
+        raise ConfigError(f"language must be 'zh' or 'en', not {lang!r}")
+    return lang
+
+
+def label(key: str, lang: str, **values: object) -> str:
+    """The label ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    text = LABELS[key][check_language(lang)]
+    return text.format(**values) if values else text
+
+
+def kpi_name(metric: str, lang: str) -> str:
+    """The display name of a KPI id; the id itself for a KPI the report does not know."""
+    names = KPI_NAMES.get(metric)
+    return names[check_language(lang)] if names else metric
+
+
+def weekday_names(lang: str) -> list[str]:
+    """Monday to Sunday, abbreviated, in ``lang``."""
+    return label("weekdays", lang).split(",")
+
+
+def dimension_value(dimension: str, value: object, lang: str) -> str:
+    """How a group value reads: channels by their display name, blanks as "(not given)"."""
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return label("none_value", lang)
+    if dimension == "channel":
+        return channel_name(str(value), lang)
+    return str(value)
+
+
+def channel_name(code: str, lang: str) -> str:
+    """A standard channel code in the reader's language (IM-5), via the cleaning module."""
+    try:
+        from cxlens.clean.channels import channel_label
+    except ImportError:
+        return code
+    return channel_label(code, lang)

@@ -1,0 +1,176 @@
+"""The report's charts as Plotly figures: trends, duration histograms, the arrival heatmap.
+
+Figures carry no untrusted text (only month labels, numbers and our own labels),
+and Plotly escapes what it embeds in any case. They are rendered into the HTML
+without plotly.js; the report inlines the library once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cxlens.insights import label
+from cxlens.insights.catalogue import MINUTES, POINTS, RATE
+from cxlens.insights.formatting import format_value, is_missing
+from cxlens.insights.labels import weekday_names
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from cxlens.insights import Insights, KpiCard, Reading
+
+LINE = "#2563eb"
+BAND = "rgba(37, 99, 235, 0.15)"
+BARS = "#94a3b8"
+MARKERS = {"median": "#16a34a", "p90": "#dc2626", "mean": "#7c3aed"}
+FONT = "-apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
+PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def _layout(figure: go.Figure, title: str, height: int, legend: bool = False) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        template="plotly_white",
+        height=height,
+        margin={"l": 50, "r": 20, "t": 45, "b": 40},
+        font={"family": FONT, "size": 12},
+        showlegend=legend,
+        legend={
+            "x": 0.99,
+            "xanchor": "right",
+            "y": 0.99,
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": 11},
+        },
+    )
+    return figure
+
+
+def trend_figure(insights: Insights, card: KpiCard) -> go.Figure:
+    """A KPI's monthly series with its 95 % band where it has one; n in the hover text."""
+    import plotly.graph_objects as go
+
+    series = insights.trends[insights.trends["metric"] == card.metric]
+    series = series.assign(month_start=pd.to_datetime(series["period"] + "-01"))
+    unit, lang = card.view.unit, insights.lang
+    hover = [
+        f"{period}: {format_value(v, unit, lang)}<br>{label('n', lang)} = {_n(n)}"
+        for period, v, n in zip(series["period"], series["value"], series["n"], strict=True)
+    ]
+    figure = go.Figure()
+    if series["ci_low"].notna().any():
+        figure.add_trace(_band(series))
+    figure.add_trace(
+        go.Scatter(
+            x=series["month_start"],
+            y=series["value"],
+            mode="lines+markers",
+            line={"color": LINE, "width": 2},
+            hovertext=hover,
+            hoverinfo="text",
+        )
+    )
+    figure.update_yaxes(**_axis_format(unit))
+    step = "M1" if len(series) <= 8 else "M3"
+    figure.update_xaxes(type="date", tickformat="%Y-%m", dtick=step, ticklabelmode="instant")
+    return _layout(figure, card.name, 260)
+
+
+def _band(series: pd.DataFrame) -> go.Scatter:
+    import plotly.graph_objects as go
+
+    periods = list(series["month_start"])
+    return go.Scatter(
+        x=periods + periods[::-1],
+        y=list(series["ci_high"]) + list(series["ci_low"])[::-1],
+        fill="toself",
+        fillcolor=BAND,
+        mode="lines",
+        line={"width": 0},
+        hoverinfo="skip",
+    )
+
+
+def _n(n: object) -> str:
+    return "—" if is_missing(n) else f"{int(n):,}"
+
+
+def _axis_format(unit: str) -> dict:
+    if unit == RATE:
+        return {"tickformat": ".0%", "rangemode": "tozero"}
+    if unit == POINTS:
+        return {"range": [-100, 100]}
+    return {"rangemode": "tozero"}
+
+
+def distribution_figure(
+    bins: pd.DataFrame, markers: dict[str, Reading], title: str, lang: str
+) -> go.Figure:
+    """Histogram of a month's durations with the KPI's median, p90 and mean marked.
+
+    ``markers`` maps ``median``/``p90``/``mean`` to the month's KPI readings, so the
+    lines show exactly the numbers of the cards and tables.
+    """
+    import plotly.graph_objects as go
+
+    centres = (bins["bin_start"] + bins["bin_end"]) / 2
+    widths = bins["bin_end"] - bins["bin_start"]
+    figure = go.Figure(
+        go.Bar(
+            x=centres,
+            y=bins["tickets"],
+            width=widths,
+            marker={"color": BARS},
+            showlegend=False,
+            hovertext=[
+                f"{start:,.1f}–{end:,.1f}: {count:,}"
+                for start, end, count in zip(
+                    bins["bin_start"], bins["bin_end"], bins["tickets"], strict=True
+                )
+            ],
+            hoverinfo="text",
+        )
+    )
+    top = float(bins["tickets"].max()) * 1.05
+    for stat, reading in markers.items():
+        if reading.missing:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[reading.value, reading.value],
+                y=[0, top],
+                mode="lines",
+                name=f"{label(stat, lang)} {format_value(reading.value, MINUTES, lang)}",
+                line={"color": MARKERS[stat], "width": 2, "dash": "dash"},
+                hoverinfo="name",
+            )
+        )
+    axis_title = label("minutes", lang)
+    if bins["overflow"].any():
+        limit = f"{bins['bin_start'].iloc[-1]:,.0f}"
+        axis_title += " · " + label("overflow_bin", lang, limit=limit)
+    figure.update_xaxes(title=axis_title, rangemode="tozero")
+    figure.update_yaxes(title=label("tickets_count", lang))
+    return _layout(figure, title, 340, legend=True)
+
+
+def heatmap_figure(arrivals: pd.DataFrame, lang: str) -> go.Figure:
+    """Tickets created by local weekday and hour, Monday on top."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure(
+        go.Heatmap(
+            z=arrivals.to_numpy(),
+            x=[f"{hour:02d}" for hour in arrivals.columns],
+            y=weekday_names(lang),
+            colorscale="Blues",
+            hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>",
+            colorbar={"title": {"text": label("tickets_count", lang)}},
+        )
+    )
+    figure.update_yaxes(autorange="reversed", title=label("weekday", lang))
+    figure.update_xaxes(title=label("hour", lang), type="category")
+    return _layout(figure, label("section_heatmap", lang), 330)

@@ -1,0 +1,381 @@
+"""The monthly report as an Excel workbook with native charts.
+
+Sheets: Summary (the KPI cards), Trends (monthly table and line charts),
+Breakdowns (channel, category, agent, team), Tickets (every ticket of the month),
+Comments, Data quality, Cleaning log and Definitions; names in the report's
+language. Numbers stay numbers with formats (``0.0%`` for rates, minutes with one
+decimal), so a reader can sort, filter and chart them.
+
+Text from customers and agents is written as text, never as a formula: the
+workbook is opened with ``strings_to_formulas`` off, and text that Excel would
+read as a formula once edited (``=``, ``+``, ``-``, ``@``, tab, CR) is marked with
+Excel's quote prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from cxlens.insights import LABELS, definition, dimension_value, kpi_name, label
+from cxlens.insights.catalogue import BREAKDOWN, COUNT, MINUTES, MONEY, POINTS, RATE
+from cxlens.report.exports import risky_text
+
+if TYPE_CHECKING:
+    from cxlens.insights import Insights, KpiCard
+    from cxlens.report.detail import Details
+
+VALUE_FORMATS = {
+    RATE: "0.0%",
+    POINTS: "0.0",
+    MINUTES: "#,##0.0",
+    COUNT: "#,##0",
+    MONEY: "#,##0.00",
+}
+DELTA_FORMATS = {
+    RATE: "+0.0%;-0.0%;0.0%",
+    POINTS: "+0.0;-0.0;0.0",
+    MINUTES: "+#,##0.0;-#,##0.0;0.0",
+    COUNT: "+#,##0;-#,##0;0",
+}
+VERDICT_COLOURS = {"better": "#15803d", "worse": "#b91c1c"}
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+CHART_WIDTH, CHART_HEIGHT, CHART_ROWS = 480, 240, 13
+
+
+class Formats:
+    """The workbook's cell formats, created once."""
+
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.header = workbook.add_format({"bold": True, "bg_color": "#e2e8f0", "text_wrap": True})
+        self.title = workbook.add_format({"bold": True, "font_size": 14})
+        self.text = workbook.add_format({"text_wrap": False})
+        self.quoted = workbook.add_format({"quote_prefix": True})
+        self.date = workbook.add_format({"num_format": DATE_FORMAT})
+        self.integer = workbook.add_format({"num_format": "#,##0"})
+        self._cache: dict[tuple[str, str | None], Any] = {}
+
+    def value(self, unit: str) -> Any:
+        return self._get(VALUE_FORMATS.get(unit, "#,##0.00"))
+
+    def delta(self, unit: str, verdict: str | None = None) -> Any:
+        return self._get(DELTA_FORMATS.get(unit, "+#,##0.00;-#,##0.00;0.00"), verdict)
+
+    def verdict(self, verdict: str) -> Any:
+        return self._get("@", verdict)
+
+    def number(self, num_format: str) -> Any:
+        return self._get(num_format)
+
+    def _get(self, num_format: str, verdict: str | None = None) -> Any:
+        key = (num_format, verdict)
+        if key not in self._cache:
+            spec: dict[str, Any] = {"num_format": num_format}
+            spec["font_color"] = VERDICT_COLOURS.get(verdict or "", "#475569" if verdict else None)
+            if spec["font_color"] is None:
+                del spec["font_color"]
+            self._cache[key] = self.workbook.add_format(spec)
+        return self._cache[key]
+
+
+def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
+    """Write the report workbook to ``path``."""
+    import xlsxwriter
+
+    options = {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "nan_inf_to_errors": True,
+        "default_date_format": DATE_FORMAT,
+    }
+    with xlsxwriter.Workbook(str(path), options) as workbook:
+        formats = Formats(workbook)
+        lang = insights.lang
+        _summary_sheet(workbook.add_worksheet(label("sheet_summary", lang)), insights, formats)
+        _trends_sheet(workbook, insights, formats)
+        _breakdowns_sheet(
+            workbook.add_worksheet(label("sheet_breakdowns", lang)), insights, formats
+        )
+        _frame_sheet(
+            workbook, "sheet_tickets", _tickets_frame(details.tickets, lang), formats, lang
+        )
+        _frame_sheet(
+            workbook, "sheet_comments", _comments_frame(details.all_comments, lang), formats, lang
+        )
+        quality = details.quality_flags.rename(columns={"tickets": "tickets_flagged"})
+        _frame_sheet(workbook, "sheet_quality", quality, formats, lang)
+        _frame_sheet(workbook, "sheet_cleaning", details.cleaning_log, formats, lang)
+        _definitions_sheet(
+            workbook.add_worksheet(label("sheet_definitions", lang)), insights, formats
+        )
+    return path
+
+
+def _summary_sheet(sheet: Any, insights: Insights, formats: Formats) -> None:
+    """One row per KPI card: value, n, interval, and both comparisons."""
+    lang = insights.lang
+    sheet.write_string(0, 0, f"{label('report_title', lang)} · {insights.month}", formats.title)
+    sheet.write_string(1, 0, f"{label('time_zone', lang)}: {insights.timezone}")
+    if insights.partial:
+        sheet.write_string(2, 0, label("partial_month_note", lang))
+    headers = [
+        label("kpi", lang),
+        label("value", lang),
+        label("n", lang),
+        label("ci_low", lang),
+        label("ci_high", lang),
+        f"{label('previous_value', lang)} ({insights.previous_month})",
+        label("change_previous", lang),
+        label("verdict", lang),
+        f"{label('year_ago_value', lang)} ({insights.year_ago_month})",
+        label("change_year", lang),
+        label("verdict", lang),
+    ]
+    top = 4
+    _header(sheet, top, headers, formats)
+    for offset, card in enumerate(insights.cards, start=1):
+        _summary_row(sheet, top + offset, card, formats)
+    _finish(
+        sheet,
+        top,
+        len(insights.cards),
+        headers,
+        widths=[30, 12, 10, 11, 11, 16, 16, 14, 16, 16, 14],
+    )
+
+
+def _summary_row(sheet: Any, row: int, card: KpiCard, formats: Formats) -> None:
+    unit = card.view.unit
+    sheet.write_string(row, 0, card.name)
+    _number(sheet, row, 1, card.current.value, formats.value(unit))
+    _number(sheet, row, 2, card.current.n, formats.integer)
+    _number(sheet, row, 3, card.current.ci_low, formats.value(unit))
+    _number(sheet, row, 4, card.current.ci_high, formats.value(unit))
+    for column, change in ((5, card.previous), (8, card.year_ago)):
+        _number(sheet, row, column, change.base.value, formats.value(unit))
+        _number(sheet, row, column + 1, change.delta, formats.delta(unit, change.verdict))
+        sheet.write_string(
+            row, column + 2, card.verdict_text(change), formats.verdict(change.verdict)
+        )
+
+
+def _number(sheet: Any, row: int, column: int, value: Any, cell_format: Any) -> None:
+    """A number, or an empty cell for a null KPI (never a 0 that was not measured)."""
+    if value is None or pd.isna(value):
+        sheet.write_blank(row, column, None, cell_format)
+    else:
+        sheet.write_number(row, column, float(value), cell_format)
+
+
+def _trends_sheet(workbook: Any, insights: Insights, formats: Formats) -> None:
+    """Month rows with each KPI's value and n, and one native line chart per KPI."""
+    lang = insights.lang
+    sheet = workbook.add_worksheet(label("sheet_trends", lang))
+    trends = insights.trends.astype({"value": float, "n": float})
+    wide = trends.pivot(index="period", columns="metric", values=["value", "n"])
+    wide = wide.reindex(insights.trend_months)
+    headers = [label("period", lang)]
+    for card in insights.cards:
+        headers += [card.name, f"{card.name} · {label('n', lang)}"]
+    _header(sheet, 0, headers, formats)
+    sheet.write_column(1, 0, insights.trend_months)
+    for index, card in enumerate(insights.cards):
+        column = 1 + 2 * index
+        _numbers(sheet, 1, column, wide[("value", card.metric)], formats.value(card.view.unit))
+        _numbers(sheet, 1, column + 1, wide[("n", card.metric)], formats.integer)
+    last_row = len(insights.trend_months)
+    _finish(sheet, 0, last_row, headers, widths=[10] + [16] * (len(headers) - 1))
+    chart_column = len(headers) + 1
+    for index, card in enumerate(insights.cards):
+        chart = _line_chart(workbook, sheet.name, card, 1 + 2 * index, last_row)
+        anchor_row = (index // 2) * CHART_ROWS
+        anchor_column = chart_column + (index % 2) * 8
+        sheet.insert_chart(anchor_row, anchor_column, chart)
+
+
+def _line_chart(workbook: Any, sheet_name: str, card: KpiCard, column: int, last_row: int) -> Any:
+    chart = workbook.add_chart({"type": "line"})
+    chart.add_series(
+        {
+            "name": card.name,
+            "categories": [sheet_name, 1, 0, last_row, 0],
+            "values": [sheet_name, 1, column, last_row, column],
+            "marker": {"type": "circle", "size": 5},
+            "line": {"color": "#2563eb", "width": 2},
+        }
+    )
+    chart.set_title({"name": card.name, "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"num_format": VALUE_FORMATS.get(card.view.unit, "0.00")})
+    chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+    chart.show_blanks_as("gap")
+    return chart
+
+
+def _numbers(sheet: Any, row: int, column: int, values: pd.Series, cell_format: Any) -> None:
+    for offset, value in enumerate(values.astype(object)):
+        _number(sheet, row + offset, column, value, cell_format)
+
+
+def _breakdowns_sheet(sheet: Any, insights: Insights, formats: Formats) -> None:
+    """Long table: dimension, group, KPI, value, n, interval; filterable by any column."""
+    lang = insights.lang
+    headers = [
+        label("dimension", lang),
+        label("group_value", lang),
+        label("kpi", lang),
+        label("kpi_id", lang),
+        label("value", lang),
+        label("n", lang),
+        label("ci_low", lang),
+        label("ci_high", lang),
+    ]
+    _header(sheet, 0, headers, formats)
+    row = 0
+    for breakdown in insights.breakdowns:
+        rows = breakdown.rows.set_index(["key", "metric"])
+        rows = rows[~rows.index.duplicated()]
+        for key in breakdown.keys:
+            for metric in (m for m in BREAKDOWN if (key, m) in rows.index):
+                row += 1
+                _breakdown_row(
+                    sheet,
+                    row,
+                    breakdown.dimension,
+                    rows.loc[(key, metric)],
+                    metric,
+                    insights,
+                    formats,
+                )
+    _finish(sheet, 0, row, headers, widths=[12, 24, 28, 26, 12, 10, 11, 11])
+
+
+def _breakdown_row(
+    sheet: Any,
+    row: int,
+    dimension: str,
+    cells: pd.Series,
+    metric: str,
+    insights: Insights,
+    formats: Formats,
+) -> None:
+    lang = insights.lang
+    unit = insights.views[metric].unit
+    sheet.write_string(row, 0, label(dimension, lang))
+    _text(sheet, row, 1, str(cells["label"]), formats)
+    sheet.write_string(row, 2, kpi_name(metric, lang))
+    sheet.write_string(row, 3, metric)
+    _number(sheet, row, 4, cells["value"], formats.value(unit))
+    _number(sheet, row, 5, cells["n"], formats.integer)
+    _number(sheet, row, 6, cells["ci_low"], formats.value(unit))
+    _number(sheet, row, 7, cells["ci_high"], formats.value(unit))
+
+
+def _text(sheet: Any, row: int, column: int, text: str, formats: Formats) -> None:
+    """Untrusted text as a string cell, quote-prefixed when it looks like a formula."""
+    risky = bool(risky_text(pd.Series([text], dtype=object)).iloc[0])
+    sheet.write_string(row, column, text, formats.quoted if risky else formats.text)
+
+
+def _tickets_frame(tickets: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The month's tickets with channels named in the report's language."""
+    if "channel" not in tickets.columns:
+        return tickets
+    names = {
+        code: dimension_value("channel", code, lang)
+        for code in tickets["channel"].dropna().unique()
+    }
+    return tickets.assign(channel=tickets["channel"].map(names))
+
+
+def _comments_frame(comments: pd.DataFrame, lang: str) -> pd.DataFrame:
+    if "channel" not in comments.columns:
+        return comments
+    return _tickets_frame(comments, lang)
+
+
+NUMBER_COLUMNS = {
+    "first_response_min": MINUTES,
+    "resolution_min": MINUTES,
+    "score": POINTS,
+    "scale_max": POINTS,
+}
+
+
+def _frame_sheet(
+    workbook: Any, sheet_key: str, frame: pd.DataFrame, formats: Formats, lang: str
+) -> None:
+    """A plain table sheet: translated headers, typed columns, text kept as text."""
+    sheet = workbook.add_worksheet(label(sheet_key, lang))
+    headers = [label(name, lang) if name in LABELS else name for name in frame.columns]
+    _header(sheet, 0, headers, formats)
+    for column, name in enumerate(frame.columns):
+        _column(sheet, column, frame[name], name, formats)
+    _finish(sheet, 0, len(frame), headers, widths=_widths(frame, headers))
+
+
+def _column(sheet: Any, column: int, values: pd.Series, name: str, formats: Formats) -> None:
+    """Write one column: datetimes, numbers and text each with their format."""
+    cells = values.astype(object).where(values.notna(), None).tolist()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        sheet.write_column(1, column, cells, formats.date)
+    elif pd.api.types.is_bool_dtype(values):
+        sheet.write_column(1, column, cells)
+    elif pd.api.types.is_numeric_dtype(values):
+        unit = NUMBER_COLUMNS.get(name, COUNT)
+        number_format = formats.value(unit) if unit != POINTS else formats.number("0.##")
+        sheet.write_column(1, column, cells, number_format)
+    else:
+        texts = [None if cell is None else str(cell) for cell in cells]
+        sheet.write_column(1, column, texts, formats.text)
+        for row in values.index[risky_text(values).to_numpy()]:
+            position = values.index.get_loc(row)
+            sheet.write_string(1 + position, column, texts[position], formats.quoted)
+
+
+def _widths(frame: pd.DataFrame, headers: list[str]) -> list[int]:
+    widths = []
+    for name, header in zip(frame.columns, headers, strict=True):
+        sample = frame[name].dropna().astype(str).head(500)
+        longest = int(sample.str.len().quantile(0.9)) if not sample.empty else 0
+        widths.append(max(10, min(60, max(longest, _display_width(header)) + 2)))
+    return widths
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def _definitions_sheet(sheet: Any, insights: Insights, formats: Formats) -> None:
+    lang = insights.lang
+    headers = [
+        label("kpi", lang),
+        label("kpi_id", lang),
+        label("definition", lang),
+        label("direction", lang),
+    ]
+    _header(sheet, 0, headers, formats)
+    metrics = insights.defined_metrics
+    for row, metric in enumerate(metrics, start=1):
+        better = insights.views[metric].better if metric in insights.views else "neutral"
+        sheet.write_string(row, 0, kpi_name(metric, lang))
+        sheet.write_string(row, 1, metric)
+        sheet.write_string(row, 2, definition(metric, lang))
+        sheet.write_string(row, 3, label(f"direction_{better}", lang))
+    _finish(sheet, 0, len(metrics), headers, widths=[30, 30, 90, 14])
+
+
+def _header(sheet: Any, row: int, headers: list[str], formats: Formats) -> None:
+    sheet.write_row(row, 0, headers, formats.header)
+
+
+def _finish(sheet: Any, header_row: int, rows: int, headers: list[str], widths: list[int]) -> None:
+    """Freeze the header, add an autofilter and set column widths."""
+    sheet.freeze_panes(header_row + 1, 0)
+    sheet.autofilter(header_row, 0, header_row + max(rows, 1), len(headers) - 1)
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)

@@ -1,0 +1,395 @@
+"""The monthly report end to end: a small cleaned warehouse in, HTML, XLSX and CSV out.
+
+The warehouse is written straight into DuckDB with the cleaned-table layout
+(docs/architecture.md), 14 months of tickets and CSAT answers ending on
+2024-03-31, so that March 2024 is the latest complete month with a previous
+month and a month a year before. Every expected number is computed here from
+the same records with plain pandas, or read from ``compute_kpis``, never from
+the report's own output.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlens.settings import Settings
+from cxlens.store import Warehouse
+
+metrics = pytest.importorskip("cxlens.metrics", reason="cxlens.metrics.compute_kpis not landed yet")
+
+SCRIPT = "<script>alert(1)</script>"
+FORMULA = "=1+1"
+MONTH = "2024-03"
+
+T, S, F, N, B = "TIMESTAMP", "VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN"
+TICKETS = {
+    "ticket_id": S,
+    "created_at_local": T,
+    "customer_id": S,
+    "channel": S,
+    "category": S,
+    "priority": S,
+    "status": S,
+    "agent_id": S,
+    "team": S,
+    "first_response_at_local": T,
+    "first_solved_at_local": T,
+    "solved_at_local": T,
+    "reopens": N,
+    "agent_replies": N,
+    "customer_contacts": N,
+    "merged_into": S,
+    "is_merged": B,
+    "is_solved": B,
+    "first_response_min": F,
+    "resolution_min": F,
+    "first_resolution_min": F,
+    "answered": B,
+    "quality_flags": S,
+}
+RESPONSES = {
+    "response_id": S, "kind": S, "score": F, "scale_min": F, "scale_max": F, "customer_id": S,
+    "ticket_id": S, "agent_id": S, "channel": S, "responded_at_local": T, "comment": S,
+}  # fmt: skip
+
+
+def make_tickets(seed: int = 7) -> pd.DataFrame:
+    """About 40 tickets a month from 2023-02 to 2024-03, with durations and flags."""
+    rng = np.random.default_rng(seed)
+    count = 560
+    start = pd.Timestamp("2023-02-01")
+    span_minutes = (pd.Timestamp("2024-03-31 23:00") - start).total_seconds() / 60
+    created = start + pd.to_timedelta(np.sort(rng.uniform(0, span_minutes, count)), unit="min")
+    created = created.floor("min")
+    first_response = np.round(rng.gamma(2.0, 40.0, count), 1)
+    resolution = np.round(first_response + rng.gamma(2.0, 600.0, count), 1)
+    solved = created + pd.to_timedelta(resolution, unit="min")
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i:04d}" for i in range(count)],
+            "created_at_local": created,
+            "customer_id": [f"C{i % 90:03d}" for i in range(count)],
+            "channel": rng.choice(["email", "chat", "phone", "wechat"], count),
+            "category": rng.choice(["billing", "delivery", "account"], count),
+            "priority": "normal",
+            "status": "solved",
+            "agent_id": rng.choice(["a1", "a2", "a3"], count),
+            "team": rng.choice(["north", "south"], count),
+            "first_response_at_local": created + pd.to_timedelta(first_response, unit="min"),
+            "first_solved_at_local": solved,
+            "solved_at_local": solved,
+            "reopens": rng.choice([0, 0, 0, 1], count),
+            "agent_replies": rng.choice([1, 1, 2, 3], count),
+            "first_response_min": first_response,
+            "resolution_min": resolution,
+            "first_resolution_min": resolution,
+            "is_merged": False,
+            "is_solved": True,
+            "quality_flags": None,
+        }
+    )
+    march = frame.index[frame["created_at_local"] >= pd.Timestamp("2024-03-01")]
+    frame.loc[march[:3], "quality_flags"] = "resolution_before_creation"
+    frame.loc[march[:3], ["resolution_min", "first_resolution_min"]] = None
+    frame.loc[march[3], "quality_flags"] = "duplicate_suspect;resolution_before_creation"
+    frame.loc[march[4], ["is_merged", "merged_into"]] = (True, frame.loc[march[5], "ticket_id"])
+    frame.loc[march[6], "category"] = '=HYPERLINK("x")'
+    return frame
+
+
+def make_responses(tickets: pd.DataFrame, seed: int = 11) -> pd.DataFrame:
+    """A CSAT answer (1–5) for about two tickets in three, an hour after the solve."""
+    rng = np.random.default_rng(seed)
+    answered = tickets[(rng.uniform(size=len(tickets)) < 0.67) & ~tickets["is_merged"]]
+    count = len(answered)
+    frame = pd.DataFrame(
+        {
+            "response_id": [f"R{i:04d}" for i in range(count)],
+            "kind": "csat",
+            "score": rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], count, p=[0.05, 0.05, 0.1, 0.3, 0.5]),
+            "scale_min": 1.0,
+            "scale_max": 5.0,
+            "customer_id": answered["customer_id"].to_numpy(),
+            "ticket_id": answered["ticket_id"].to_numpy(),
+            "agent_id": answered["agent_id"].to_numpy(),
+            "channel": answered["channel"].to_numpy(),
+            "responded_at_local": (answered["solved_at_local"] + pd.Timedelta(hours=1)).to_numpy(),
+            "comment": None,
+        }
+    )
+    in_march = frame.index[frame["responded_at_local"].dt.strftime("%Y-%m") == MONTH]
+    frame.loc[in_march[0], ["score", "comment"]] = (1.0, SCRIPT)
+    frame.loc[in_march[1], ["score", "comment"]] = (5.0, FORMULA)
+    frame.loc[in_march[2], "comment"] = "回复很快，谢谢"
+    return frame
+
+
+def write_table(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, types: dict
+) -> None:
+    for column in types:
+        if column not in frame:
+            frame = frame.assign(**{column: None})
+    frame = frame.astype(object).where(frame.notna(), None)
+    con.register("incoming", frame)
+    casts = ", ".join(f'CAST("{c}" AS {kind}) AS "{c}"' for c, kind in types.items())
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {casts} FROM incoming')
+    con.unregister("incoming")
+
+
+def write_cleaning_log(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE cleaning_log (rule VARCHAR, table_name VARCHAR, rows BIGINT, "
+        "example_keys VARCHAR[], description VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO cleaning_log VALUES "
+        "('resolution_before_creation', 'tickets', 4, ['T0001', 'T0002'], "
+        "'resolution before creation set to null'), "
+        "('exact_duplicates', 'tickets', 0, [], 'identical rows removed')"
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("report")
+    tickets = make_tickets()
+    responses = make_responses(tickets)
+    warehouse = Warehouse(folder / "cxlens.duckdb")
+    with warehouse.transaction() as con:
+        write_table(con, "tickets", tickets, TICKETS)
+        write_table(con, "survey_responses", responses, RESPONSES)
+        write_cleaning_log(con)
+    return {"warehouse": warehouse, "tickets": tickets, "responses": responses, "folder": folder}
+
+
+def settings_in(language: str) -> Settings:
+    return Settings(timezone="UTC", language=language)
+
+
+@pytest.fixture(scope="module")
+def english(project) -> dict[str, Path]:
+    from cxlens.report import write_report
+
+    return write_report(project["warehouse"], settings_in("en"), project["folder"] / "en")
+
+
+@pytest.fixture(scope="module")
+def chinese(project) -> dict[str, Path]:
+    from cxlens.report import write_report
+
+    return write_report(project["warehouse"], settings_in("zh"), project["folder"] / "zh")
+
+
+def march(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame[frame[column].dt.strftime("%Y-%m") == MONTH]
+
+
+def csat_in_march(project) -> tuple[float, int]:
+    """CSAT by hand: answers 4–5 over answers, March responses (1–5 scale)."""
+    answers = march(project["responses"], "responded_at_local")
+    return float((answers["score"] >= 4).mean()), len(answers)
+
+
+def kpi(project, metric: str, month: str = MONTH) -> float:
+    frame = metrics.compute_kpis(
+        project["warehouse"], settings_in("en"), by=["month"], metrics=[metric]
+    )
+    return float(frame.loc[frame["period"] == month, "value"].iloc[0])
+
+
+def card_html(html: str, metric: str) -> str:
+    match = re.search(
+        rf'<div class="card" data-metric="{metric}">(.*?)</div>\s*(?=<div class="card"|</div>)',
+        html,
+        re.S,
+    )
+    assert match, f"no card for {metric}"
+    return match.group(1)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def test_html_loads_no_script_style_or_font_from_anywhere(english):
+    html = english["html"].read_text(encoding="utf-8")
+    sources = re.findall(
+        r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?([^\"' >]+)", html, re.I
+    )
+    assert sources == []
+    assert not re.search(r"@import|url\(\s*[\"']?https?:", html, re.I)
+
+
+def test_html_inlines_plotly_exactly_once(english):
+    from plotly.offline import get_plotlyjs
+
+    html = english["html"].read_text(encoding="utf-8")
+    bundle_start = get_plotlyjs()[:400]
+    assert html.count(bundle_start) == 1
+    assert html.count("Plotly.newPlot(") >= 3
+
+
+def test_html_shows_a_comment_script_as_text(english):
+    # Comments come from customers: the payload must reach the reader as text.
+    html = english["html"].read_text(encoding="utf-8")
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_csat_card_shows_the_value_compute_kpis_gives(english, project):
+    by_hand, answers = csat_in_march(project)
+    assert kpi(project, "csat") == pytest.approx(by_hand)
+    card = unescape(card_html(english["html"].read_text(encoding="utf-8"), "csat"))
+    assert f"{by_hand * 100:.1f}%" in card
+    assert f"n = {answers}" in card
+
+
+def test_first_response_markers_are_the_kpis_of_the_cards(english, project):
+    # FR-5: every output shows the same value; here the histogram's median line.
+    tickets = march(project["tickets"], "created_at_local")
+    median = tickets.loc[~tickets["is_merged"], "first_response_min"].median()
+    html = english["html"].read_text(encoding="utf-8")
+    assert f"median {median:,.1f} min" in html
+
+
+def test_heatmap_counts_the_months_tickets(english, project):
+    tickets = march(project["tickets"], "created_at_local")
+    arrivals = int((~tickets["is_merged"]).sum())
+    html = english["html"].read_text(encoding="utf-8")
+    assert re.search(rf'<section id="heatmap">.*?Tickets: {arrivals}</p>', html, re.S)
+
+
+def test_chinese_report_speaks_chinese(chinese, english):
+    zh = chinese["html"].read_text(encoding="utf-8")
+    en = english["html"].read_text(encoding="utf-8")
+    assert '<div class="name">客户满意度</div>' in zh
+    assert '<div class="name">CSAT</div>' not in zh
+    assert '<div class="name">CSAT</div>' in en
+    for english_heading in ("Key figures", "Monthly trends", "Breakdowns", "Cleaning log"):
+        assert english_heading not in zh
+        assert english_heading in en
+
+
+def test_month_without_a_year_before_shows_a_dash_and_says_why(project):
+    from cxlens.report import write_report
+
+    paths = write_report(
+        project["warehouse"], settings_in("en"), project["folder"] / "early", month="2023-03"
+    )
+    card = unescape(card_html(paths["html"].read_text(encoding="utf-8"), "csat"))
+    year_before = card.split("vs a year before")[1]
+    assert "2022-03: —" in year_before
+    assert "— · no data" in year_before
+    answers = project["responses"]
+    answers = answers[answers["responded_at_local"].dt.strftime("%Y-%m") == "2023-03"]
+    assert f"{(answers['score'] >= 4).mean() * 100:.1f}%" in card
+
+
+def test_report_month_defaults_to_the_latest_complete_month(english):
+    html = english["html"].read_text(encoding="utf-8")
+    assert f"<title>Customer service monthly report · {MONTH}</title>" in html
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workbook(english):
+    import openpyxl
+
+    return openpyxl.load_workbook(english["xlsx"])
+
+
+def test_workbook_has_the_report_sheets(workbook):
+    expected = {"Summary", "Trends", "Breakdowns", "Tickets", "Cleaning log", "Definitions"}
+    assert expected <= set(workbook.sheetnames)
+
+
+def test_tickets_sheet_has_one_row_per_ticket_of_the_month(workbook, project):
+    with duckdb.connect(str(project["warehouse"].location), read_only=True) as con:
+        count = con.execute(
+            "SELECT count(*) FROM tickets WHERE strftime(created_at_local, '%Y-%m') = ?", [MONTH]
+        ).fetchone()[0]
+    sheet = workbook["Tickets"]
+    ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] is not None]
+    assert len(ids) == count == len(march(project["tickets"], "created_at_local"))
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+
+
+def test_trends_sheet_carries_a_native_chart(workbook):
+    assert len(workbook["Trends"]._charts) >= 1
+
+
+def test_summary_formats_rates_as_percentages(workbook, project):
+    sheet = workbook["Summary"]
+    row = next(r for r in sheet.iter_rows(min_row=1) if r[0].value == "CSAT")
+    assert row[1].number_format == "0.0%"
+    assert row[1].value == pytest.approx(csat_in_march(project)[0])
+
+
+def test_formula_like_comment_stays_text(workbook):
+    cells = [
+        cell for row in workbook["Comments"].iter_rows() for cell in row if cell.value == FORMULA
+    ]
+    assert len(cells) == 1
+    assert cells[0].data_type == "s"
+    assert cells[0].quotePrefix  # Excel keeps it text even when the cell is edited
+
+
+def test_formula_like_category_stays_text(workbook):
+    cells = [
+        cell
+        for row in workbook["Tickets"].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.startswith("=HYPERLINK")
+    ]
+    assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["kpis_csv", "tickets_csv"])
+def test_csv_starts_with_a_byte_order_mark(english, kind):
+    assert english[kind].read_bytes()[:3] == b"\xef\xbb\xbf"
+
+
+def test_tickets_csv_neutralises_formulas_and_lists_the_month(english, project):
+    frame = pd.read_csv(english["tickets_csv"], encoding="utf-8-sig", dtype=str)
+    assert len(frame) == len(march(project["tickets"], "created_at_local"))
+    assert '\'=HYPERLINK("x")' in set(frame["category"])
+
+
+def test_kpis_csv_holds_the_same_csat_as_compute_kpis(english, project):
+    frame = pd.read_csv(english["kpis_csv"], encoding="utf-8-sig")
+    row = frame[(frame["metric"] == "csat") & (frame["period"] == MONTH) & (frame["group"] == "{}")]
+    assert row["value"].iloc[0] == pytest.approx(kpi(project, "csat"))
+
+
+# --- terminal summary ---------------------------------------------------------------------
+
+
+def test_kpi_summary_names_the_month_and_csat(project):
+    from cxlens.insights import kpi_summary
+
+    text = kpi_summary(project["warehouse"], settings_in("en"))
+    by_hand, answers = csat_in_march(project)
+    assert text.splitlines()[0] == "KPIs for 2024-03 (compared with 2024-02 and 2023-03)"
+    csat_line = next(line for line in text.splitlines() if line.strip().startswith("CSAT"))
+    assert f"{by_hand * 100:.1f}%" in csat_line and f"n={answers}" in csat_line
+
+
+def test_kpi_summary_of_an_empty_warehouse_says_so(tmp_path):
+    from cxlens.insights import kpi_summary
+
+    warehouse = Warehouse(tmp_path / "empty.duckdb")
+    with warehouse.transaction() as con:
+        write_table(con, "tickets", pd.DataFrame({"ticket_id": []}), TICKETS)
+    assert kpi_summary(warehouse, settings_in("zh")) == "无法计算指标：数据仓库中没有带日期的记录。"
