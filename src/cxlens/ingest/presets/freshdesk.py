@@ -1,0 +1,81 @@
+"""Freshdesk ticket export, CSV or Excel (``freshdesk``).
+
+Headers as Freshdesk's ticket export names them: ``Ticket ID, Subject, Status,
+Priority, Source, Type, Agent, Group, Created time, Due by Time, Resolved time, Closed
+time, Last update time, Initial response time, Time tracked, First response time (in
+hrs), Resolution time (in hrs), Agent interactions, Customer interactions, Resolution
+status, First response status, Tags, Survey results, …`` plus the contact fields the
+exporter ticks (``Full name, Email, Contact ID, …``).
+
+The export carries timestamps for creation, first response ("Initial response time"),
+resolution and closing, all wall-clock times of the helpdesk's zone without offset:
+give the source a ``timezone``. The ``(in hrs)`` durations are counted in business
+hours, so they stay in attributes; cleaning computes calendar durations from the
+timestamps. "Survey results" depend on how each helpdesk words its survey, so they
+are kept in attributes rather than guessed onto a scale.
+"""
+
+from __future__ import annotations
+
+from cxlens.ingest.presets.base import Preset, Target
+
+_STATUS = (
+    "CASE lower(trim({Status})) WHEN 'open' THEN 'open' WHEN 'pending' THEN 'pending'"
+    " WHEN 'waiting on customer' THEN 'pending' WHEN 'waiting on third party' THEN 'on_hold'"
+    " WHEN 'resolved' THEN 'solved' WHEN 'closed' THEN 'closed'"
+    " WHEN '' THEN NULL ELSE 'open' END"
+)
+_PRIORITY = (
+    "CASE lower(trim({Priority})) WHEN 'low' THEN 'low' WHEN 'medium' THEN 'normal'"
+    " WHEN 'high' THEN 'high' WHEN 'urgent' THEN 'urgent' END"
+)
+# Freshdesk's sources: Email, Portal, Phone, Chat, Feedback Widget, Outbound Email,
+# Forum, Twitter, Facebook, WhatsApp, MobiHelp, E-commerce, ...
+_SOURCE = "lower(trim({Source}))"
+_CHANNEL = (
+    f"CASE WHEN nullif({_SOURCE}, '') IS NULL THEN NULL"
+    f" WHEN {_SOURCE} LIKE '%feedback widget%' THEN 'feedback_widget'"
+    f" WHEN {_SOURCE} LIKE '%mail%' THEN 'email'"
+    f" WHEN {_SOURCE} = 'portal' OR {_SOURCE} = 'forum' THEN 'web'"
+    f" WHEN {_SOURCE} LIKE '%phone%' THEN 'phone'"
+    f" WHEN {_SOURCE} LIKE '%chat%' OR {_SOURCE} = 'mobihelp' THEN 'chat'"
+    f" WHEN {_SOURCE} IN ('twitter', 'facebook', 'whatsapp', 'instagram') THEN 'social'"
+    f" WHEN {_SOURCE} LIKE '%api%' THEN 'api'"
+    " ELSE 'other' END"
+)
+
+TICKETS = Target(
+    table="tickets",
+    columns={
+        "ticket_id": "Ticket ID",
+        "created_at": "Created time",
+        "customer_id": "Email",
+        "channel": "sql:" + _CHANNEL,
+        "category": "Type",
+        "priority": "sql:" + _PRIORITY,
+        "status": "sql:" + _STATUS,
+        "agent_id": "Agent",
+        "team": "Group",
+        "first_response_at": "Initial response time",
+        "solved_at": "Resolved time",
+        "closed_at": "Closed time",
+        "agent_replies": "Agent interactions",
+        "customer_contacts": "Customer interactions",
+    },
+)
+
+PRESET = Preset(
+    name="freshdesk",
+    description="Freshdesk ticket export (Ticket ID, Status, Created time, Resolved time, ...)",
+    targets=(TICKETS,),
+    documentation=(
+        "Headers of Freshdesk's ticket export (the field labels of Freshdesk's export "
+        "dialog, as also listed in its API ticket object). Times are naive local times "
+        "of the helpdesk's zone: set the source's timezone. created/first response/"
+        "solved/closed come from Created time, Initial response time, Resolved time, "
+        "Closed time; the business-hour '(in hrs)' durations and Survey results stay in "
+        "attributes. Status Resolved -> solved, Waiting on Customer -> pending, Waiting on "
+        "Third Party -> on_hold, other custom statuses -> open; priority Medium -> normal; "
+        "Source -> standard channel; customer = the contact's Email."
+    ),
+)
