@@ -1,0 +1,397 @@
+"""Staged text → typed rows of one canonical table, and the row errors on the way.
+
+For each target of an import: a view maps the staged columns to canonical names
+(blank and "missing" markers become NULL, ``where`` keeps the target's rows,
+``latest_by`` keeps one row per key), then one ``CREATE TABLE … AS SELECT`` parses
+every column by its type, keeping the original text beside each parsed column so
+that a failed parse can be reported with the value the file holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxlens.errors import RowError
+from cxlens.ingest import parse
+from cxlens.ingest.mapping import Resolved
+from cxlens.ingest.readers import ROW, STAGE
+from cxlens.schema import BOOL, DEFAULT_SCALES, DUCKDB_TYPES, FLOAT, INT, STRING, TIMESTAMP
+from cxlens.store import quote
+
+log = logging.getLogger(__name__)
+
+DURATION_COLUMNS = ("first_response_minutes", "resolution_minutes")
+FREE_TEXT = {("tickets", "status"), ("tickets", "channel"), ("tickets", "priority")}
+KIND_WORDS = {
+    "csat": ("csat", "满意度", "satisfaction", "customer satisfaction", "csat score"),
+    "nps": ("nps", "net promoter score", "推荐度", "净推荐值"),
+    "ces": ("ces", "customer effort score", "effort", "费力度"),
+}
+GOOD_WORDS = ("good", "satisfied", "满意", "好评", "thumbs up", "👍")
+BAD_WORDS = ("bad", "unsatisfied", "dissatisfied", "不满意", "差评", "thumbs down", "👎")
+
+
+@dataclass
+class Converted:
+    """One target's typed rows, in the temporary table ``name``."""
+
+    resolved: Resolved
+    name: str
+    rows: int
+
+
+def install_na(con: Any, extra: list[str]) -> None:
+    """``cx_na(v)``: trimmed text, NULL for blanks and the spellings of "missing"."""
+    words = {w.lower() for w in (*parse.NA_VALUES, *(str(x).strip() for x in extra))}
+    listed = parse.one_of(sorted(words))
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO cx_trim(v) AS "
+        "trim(v, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288) || chr(65279))"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO cx_na(v) AS "
+        f"CASE WHEN regexp_full_match(lower(cx_trim(v)), {listed}) THEN NULL ELSE cx_trim(v) END"
+    )
+
+
+def mapped_view(con: Any, resolved: Resolved, index: int, headers: list[str]) -> str:
+    """A view of the staged rows under canonical names (text), one per target."""
+    name = f"_cx_m{index}"
+    columns = [f"{ROW} AS _row"]
+    columns += [f"cx_na({sql}) AS {quote(c)}" for c, sql in resolved.sources.items()]
+    columns.append(f"{_attributes_sql(resolved.attributes)} AS attributes")
+    present = " OR ".join(f"{quote(h)} IS NOT NULL" for h in headers) or "TRUE"
+    where = f"({present})" + (f" AND ({resolved.where})" if resolved.where else "")
+    qualify = _latest_sql(resolved)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(columns)} "
+        f"FROM {STAGE} WHERE {where} {qualify}"
+    )
+    return name
+
+
+def _attributes_sql(headers: list[str]) -> str:
+    if not headers:
+        return "CAST(NULL AS JSON)"
+    pairs = ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}', cx_na({quote(h)})" for h in headers)
+    return f"json_object({pairs})"
+
+
+def _latest_sql(resolved: Resolved) -> str:
+    if not resolved.latest_by:
+        return ""
+    keys = ", ".join(f"cx_na({resolved.sources[k]})" for k in resolved.table.key)
+    return (
+        f"QUALIFY row_number() OVER (PARTITION BY {keys} "
+        f"ORDER BY ({resolved.latest_by}) DESC NULLS LAST, {ROW} DESC) = 1"
+    )
+
+
+def typed_table(
+    con: Any,
+    resolved: Resolved,
+    view: str,
+    index: int,
+    timezone: str,
+    options: dict[str, Any],
+) -> tuple[str, list[RowError | dict[str, Any]]]:
+    """Parse every mapped column by type into ``_cx_t<index>``; column-level problems returned."""
+    plans, problems = _timestamp_plans(con, resolved, view, options)
+    prep = {k: v for c, plan in plans.items() for k, v in parse.timestamp_prep(c, plan).items()}
+    parts = {k: v for c, plan in plans.items() for k, v in parse.timestamp_parts(c, plan).items()}
+    selects = ["_row"]
+    for column in resolved.table.columns:
+        if column.name == "attributes":
+            continue
+        selects.append(
+            f"{_typed_sql(resolved, column.name, column.type, plans, timezone)} "
+            f"AS {quote(column.name)}"
+        )
+        if column.name in resolved.sources and _keeps_text(resolved, column.name, column.type):
+            selects.append(f"{quote(column.name)} AS {quote(column.name + '#text')}")
+    selects.append("attributes")
+    inner = f"SELECT *{''.join(f', {sql} AS {quote(a)}' for a, sql in prep.items())} FROM {view}"
+    inner = (
+        f"SELECT *{''.join(f', {sql} AS {quote(a)}' for a, sql in parts.items())} FROM ({inner})"
+    )
+    name = f"_cx_t{index}"
+    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM ({inner})")
+    return name, problems
+
+
+def _keeps_text(resolved: Resolved, column: str, kind: str) -> bool:
+    """Whether the original text is kept beside the parsed value (it can fail to parse)."""
+    choices = resolved.table.column(column).choices
+    return kind != STRING or bool(choices) and (resolved.table.name, column) not in FREE_TEXT
+
+
+def _timestamp_plans(
+    con: Any, resolved: Resolved, view: str, options: dict[str, Any]
+) -> tuple[dict[str, parse.TimestampPlan], list[dict[str, Any]]]:
+    columns = [c for c in resolved.table.timestamps if c in resolved.sources]
+    if not columns:
+        return {}, []
+    profiles = _profiles(con, view, columns)
+    plans, problems = {}, []
+    for column, profile in zip(columns, profiles, strict=True):
+        hints = dict(resolved.target.hints.get(column, {}))
+        plan = parse.plan_timestamp(profile, hints, options.get("dayfirst"))
+        plans[column] = plan
+        if plan.problem:
+            problems.append({**plan.problem, "column": column})
+        log.debug(
+            "%s.%s read as %s (dayfirst=%s)", resolved.table.name, column, plan.mode, plan.dayfirst
+        )
+    return plans, problems
+
+
+def _profiles(con: Any, view: str, columns: list[str]) -> list[dict[str, Any]]:
+    """Each column's profile; plain ISO columns (the common case) need only a quick count."""
+    quick = ", ".join(
+        f"count({quote(c)}), count(*) FILTER (WHERE regexp_full_match({quote(c)}, "
+        f"'{parse.PLAIN_ISO}'))"
+        for c in columns
+    )
+    counts = con.execute(f"SELECT {quick} FROM {view}").fetchone()
+    plain = {c for i, c in enumerate(columns) if counts[2 * i] == counts[2 * i + 1] > 0}
+    rest = [c for c in columns if c not in plain]
+    full: list[Any] = []
+    if rest:
+        features = ", ".join(parse.profile_features(c) for c in rest)
+        full = list(
+            con.execute(
+                f"SELECT {', '.join(parse.profile_sql(c) for c in rest)} "
+                f"FROM (SELECT *, {features} FROM {view})"
+            ).fetchone()
+        )
+    by_column = dict(zip(rest, full, strict=True))
+    return [{"n": 1, "n_plain": 1} if c in plain else by_column[c] for c in columns]
+
+
+def _typed_sql(
+    resolved: Resolved,
+    column: str,
+    kind: str,
+    plans: dict[str, parse.TimestampPlan],
+    timezone: str,
+) -> str:
+    if column not in resolved.sources:
+        if resolved.table.name == "survey_responses" and column in ("scale_min", "scale_max"):
+            return _scale_sql(resolved, column)
+        return f"CAST(NULL AS {DUCKDB_TYPES[kind]})"
+    table, hints = resolved.table.name, resolved.target.hints.get(column, {})
+    if table == "survey_responses" and column in ("kind", "score", "scale_min", "scale_max"):
+        return _survey_sql(resolved, column)
+    if kind == TIMESTAMP:
+        return parse.timestamp_sql(column, timezone)
+    if kind == FLOAT and (column in DURATION_COLUMNS or "unit" in hints):
+        return parse.minutes_sql(column, hints.get("unit"))
+    if kind == FLOAT:
+        return parse.number_sql(column)
+    if kind == INT:
+        return parse.int_sql(column)
+    if kind == BOOL:
+        return parse.bool_sql(column)
+    choices = resolved.table.column(column).choices
+    if choices and (table, column) not in FREE_TEXT:
+        return f"lower({quote(column)})"
+    return quote(column)
+
+
+# -- surveys ------------------------------------------------------------------------
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return ", ".join("'" + w.replace("'", "''") + "'" for w in words)
+
+
+def _kind_sql() -> str:
+    arms = " ".join(
+        f"WHEN regexp_full_match(lower(kind), {parse.one_of(ws)}) THEN '{k}'"
+        for k, ws in KIND_WORDS.items()
+    )
+    return f"(CASE {arms} END)"
+
+
+def _survey_sql(resolved: Resolved, column: str) -> str:
+    if column == "kind":
+        return _kind_sql()
+    if column == "score":
+        return (
+            f"(CASE WHEN regexp_full_match(lower(score), {parse.one_of(GOOD_WORDS)}) THEN 1.0 "
+            f"WHEN regexp_full_match(lower(score), {parse.one_of(BAD_WORDS)}) THEN 0.0 ELSE cx_number(score) END)"
+        )
+    return _scale_sql(resolved, column)
+
+
+def _scale_sql(resolved: Resolved, column: str) -> str:
+    """A row's scale: its own value, else 0–1 for Good/Bad, else the hint, else the kind's default."""
+    low = column == "scale_min"
+    own = f"cx_number({quote(column)})" if column in resolved.sources else "NULL"
+    hint = resolved.target.hints.get("score", {}).get("scale")
+    hinted = repr(float(hint[0 if low else 1])) if hint else "NULL"
+    defaults = " ".join(
+        f"WHEN '{k}' THEN {float(v[0 if low else 1])!r}" for k, v in DEFAULT_SCALES.items()
+    )
+    good_bad = f"regexp_full_match(lower(score), {parse.one_of(GOOD_WORDS + BAD_WORDS)})"
+    goodbad = f"CASE WHEN {good_bad} THEN {0.0 if low else 1.0} END"
+    if "score" not in resolved.sources:
+        goodbad = "NULL"
+    return f"coalesce({own}, {goodbad}, {hinted}, CASE {_kind_sql()} {defaults} END)"
+
+
+# -- row errors ---------------------------------------------------------------------
+
+
+def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[str]:
+    """SQL selects of (_row, canonical, value, expected) for every kind of bad value.
+
+    Columns in ``undecided`` already failed as a whole (their date order cannot be
+    told); their values are not reported again one by one.
+    """
+    checks = []
+    for column in resolved.table.columns:
+        name, kind = column.name, column.type
+        if name == "attributes" or name in (undecided or set()):
+            continue
+        col = quote(name)
+        keeps_text = name in resolved.sources and _keeps_text(resolved, name, kind)
+        if name in resolved.table.key:
+            text = quote(name + "#text") if keeps_text else col
+            checks.append(
+                _check(f"{text} IS NULL", name, "NULL", "a value (it is part of the key)")
+            )
+        if name not in resolved.sources:
+            continue
+        if keeps_text and kind != STRING:
+            text = quote(name + "#text")
+            checks.append(
+                _check(
+                    f"{text} IS NOT NULL AND {col} IS NULL",
+                    name,
+                    text,
+                    _expected(resolved, name, kind),
+                )
+            )
+        elif column.choices and (resolved.table.name, name) not in FREE_TEXT:
+            text = quote(name + "#text")
+            checks.append(
+                _check(
+                    f"{text} IS NOT NULL AND ({col} IS NULL OR NOT regexp_full_match({col}, {parse.one_of(column.choices)}))",
+                    name,
+                    text,
+                    _choice_expected(resolved, name, column.choices),
+                )
+            )
+    if resolved.table.name == "survey_responses":
+        checks += _survey_checks(resolved)
+    return checks
+
+
+def _check(condition: str, column: str, value: str, expected: str) -> str:
+    literal = expected if expected.startswith("(") else "'" + expected.replace("'", "''") + "'"
+    return (
+        f"SELECT _row, '{column}' AS canonical, CAST({value} AS VARCHAR) AS value, "
+        f"{literal} AS expected FROM {{table}} WHERE {condition}"
+    )
+
+
+def _expected(resolved: Resolved, column: str, kind: str) -> str:
+    hints = resolved.target.hints.get(column, {})
+    if kind == TIMESTAMP:
+        if hints.get("format"):
+            return f"a date/time in the form {hints['format']}"
+        return parse.TIMESTAMP_EXPECTED
+    if resolved.table.name == "survey_responses" and column == "kind":
+        return "a survey kind: csat, nps or ces"
+    if resolved.table.name == "survey_responses" and column == "score":
+        return "a numeric score (or Good/Bad)"
+    if kind == FLOAT and (column in DURATION_COLUMNS or "unit" in hints):
+        unit = hints.get("unit", "minutes")
+        return f"a duration: a number of {unit}, hh:mm:ss, mm:ss or text such as '1 day 3 hours'"
+    if kind == FLOAT:
+        return "a number such as 1234.5, 1,234.50 or ¥99"
+    if kind == INT:
+        return "a whole number"
+    if kind == BOOL:
+        return "yes/no (yes, no, y, n, true, false, 1, 0, 是, 否)"
+    return "a value"
+
+
+def _choice_expected(resolved: Resolved, column: str, choices: tuple[str, ...]) -> str:
+    if (resolved.table.name, column) == ("survey_responses", "kind"):
+        return "a survey kind: csat, nps or ces"
+    return f"one of {', '.join(choices)}"
+
+
+def _survey_checks(resolved: Resolved) -> list[str]:
+    if "score" not in resolved.sources:
+        return []
+    off_scale = (
+        "score IS NOT NULL AND scale_min IS NOT NULL AND scale_max IS NOT NULL "
+        "AND (score < scale_min OR score > scale_max)"
+    )
+    scale_text = (
+        "('a score from ' || CAST(scale_min AS VARCHAR) || ' to ' || "
+        "CAST(scale_max AS VARCHAR) || ' (the ' || coalesce(kind, 'survey') || ' scale)')"
+    )
+    return [
+        _check(off_scale, "score", '"score#text"', scale_text),
+        _check(
+            "kind = 'nps' AND score IS NOT NULL AND score <> round(score)",
+            "score",
+            '"score#text"',
+            "a whole number from 0 to 10 (NPS answers are integers)",
+        ),
+    ]
+
+
+def collect_errors(
+    con: Any,
+    converted: list[Converted],
+    problems: list[tuple[Resolved, dict[str, Any]]],
+    path: Path,
+    limit: int,
+) -> list[RowError]:
+    """Up to ``limit + 1`` row errors over every target, in row order."""
+    found: list[tuple[int, int, RowError]] = []
+    for resolved, problem in problems:
+        found.append(
+            (
+                problem["row"],
+                0,
+                _row_error(
+                    path,
+                    resolved,
+                    problem["column"],
+                    problem["row"],
+                    problem["value"],
+                    problem["expected"],
+                ),
+            )
+        )
+    for target_index, item in enumerate(converted):
+        undecided = {p["column"] for r, p in problems if r is item.resolved}
+        checks = [c.format(table=item.name) for c in error_checks(item.resolved, undecided)]
+        if not checks:
+            continue
+        rows = con.execute(
+            f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY _row LIMIT {limit + 1}"
+        ).fetchall()
+        for row, canonical, value, expected in rows:
+            error = _row_error(path, item.resolved, canonical, row, value, expected)
+            found.append((row, target_index + 1, error))
+    found.sort(key=lambda entry: (entry[0], entry[1]))
+    return [error for _, _, error in found[: limit + 1]]
+
+
+def _row_error(
+    path: Path, resolved: Resolved, canonical: str, row: int, value: Any, expected: str
+) -> RowError:
+    label = resolved.labels.get(canonical, canonical)
+    return RowError(
+        str(path), row, label, canonical, None if value is None else str(value), expected
+    )

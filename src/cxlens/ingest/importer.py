@@ -1,0 +1,248 @@
+"""Importing one file: read → map → parse → validate → write, all or nothing.
+
+Everything between reading and writing happens inside the one warehouse
+transaction, in temporary tables that vanish with it, so a file with a single bad
+value leaves the warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxlens.errors import ConfigError, RowsRejected
+from cxlens.ingest import convert, detect, mapping, parse, readers, write
+from cxlens.ingest.presets import get_preset
+from cxlens.ingest.presets.base import Preset, Target
+from cxlens.schema import table as schema_table
+
+log = logging.getLogger(__name__)
+
+READ_OPTIONS = ("delimiter", "header", "names", "skip_rows", "na_values", "null_padding")
+
+
+@dataclass
+class ImportResult:
+    """What one import did: rows per table, rows that replaced earlier ones, how it was read."""
+
+    source: str
+    tables: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)
+    format: str = ""
+    encoding: str | None = None
+    sheet: str | None = None
+
+    def describe(self) -> str:
+        """One line per table, e.g. ``tickets: 120 rows from t.csv (csv, utf-8; 3 replaced)``."""
+        how = self.format + (f", sheet {self.sheet!r}" if self.sheet else "")
+        how += f", {self.encoding}" if self.encoding else ""
+        lines = []
+        for table, rows in self.tables.items():
+            replaced = self.replaced.get(table, 0)
+            note = f"; {replaced} replaced earlier rows" if replaced else ""
+            lines.append(f"{table}: {rows} rows imported from {self.source} ({how}{note})")
+        return "\n".join(lines) or f"{self.source}: no rows imported ({how})"
+
+
+class RecordsRejected(RowsRejected):
+    """Rows rejected in a JSON or Parquet file, where row numbers count records from 1."""
+
+    def __init__(self, path: Path | str, errors: list[Any], truncated: bool = False) -> None:
+        super().__init__(path, errors, truncated)
+        note = "(In this file, 'row N' means the N-th record, counting from 1.)"
+        self.args = (f"{self.args[0]}\n{note}",)
+
+
+def import_file(
+    warehouse: Any,
+    path: str | Path,
+    *,
+    table: str | None = None,
+    preset: str | None = None,
+    timezone: str = "UTC",
+    sheet: str | None = None,
+    options: dict[str, Any] | None = None,
+    max_errors: int = 50,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportResult:
+    """Import one CSV, TSV, XLSX, JSON or Parquet file into ``raw_<table>``, all or nothing.
+
+    ``table`` is the canonical table to fill (a preset may fill several); ``preset``
+    a known export layout; ``timezone`` the IANA zone of naive times in the file
+    (stored as UTC); ``sheet`` the workbook sheet (default the first); ``options``
+    the source's extra settings (``dayfirst``, ``delimiter``, ``encoding``,
+    ``columns``, ``hints``, ``header``, ``names``, ``skip_rows``, ``na_values``).
+    Raises ``UnreadableFile``, ``ColumnsError`` or ``RowsRejected`` (up to
+    ``max_errors`` row errors), having written nothing.
+    """
+    path, options = Path(path), dict(options or {})
+    chosen = get_preset(preset) if preset else None
+    _check_zone(timezone)
+    targets = _targets(table, chosen)
+    read = {
+        **(chosen.read if chosen else {}),
+        **{k: options[k] for k in READ_OPTIONS if k in options},
+    }
+    sniffed = detect.sniff(path, options.get("encoding"), progress)
+    with tempfile.TemporaryDirectory(prefix="cxlens-") as workdir, warehouse.transaction() as con:
+        try:
+            result = _import(
+                con,
+                path,
+                sniffed,
+                targets,
+                chosen,
+                read,
+                sheet,
+                timezone,
+                options,
+                max_errors,
+                Path(workdir),
+                progress,
+            )
+        finally:
+            _drop_temporaries(con)
+    log.info(
+        "imported %s: %s (%s, %s)",
+        path,
+        ", ".join(f"{rows} rows into {t}" for t, rows in result.tables.items()),
+        result.format,
+        result.encoding or "binary",
+    )
+    return result
+
+
+def _check_zone(timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone {timezone!r}; give an IANA name such as Asia/Shanghai or UTC"
+        ) from None
+
+
+def _targets(table: str | None, preset: Preset | None) -> list[Target] | str:
+    """The preset's targets, or the table to map automatically once the headers are known."""
+    if preset is None:
+        if table is None:
+            raise ConfigError(
+                "say which table the file fills: pass --table (e.g. --table tickets), "
+                "or a --preset for a known export layout"
+            )
+        return schema_table(table).name
+    if table is not None and table not in {t.table for t in preset.targets}:
+        filled = ", ".join(sorted({t.table for t in preset.targets}))
+        raise ConfigError(
+            f"preset {preset.name!r} fills {filled}, not {table!r}; drop --table or pick "
+            "another preset"
+        )
+    return list(preset.targets)
+
+
+def _import(
+    con: Any,
+    path: Path,
+    sniffed: detect.Sniffed,
+    targets: list[Target] | str,
+    preset: Preset | None,
+    read: dict[str, Any],
+    sheet: str | None,
+    timezone: str,
+    options: dict[str, Any],
+    max_errors: int,
+    workdir: Path,
+    progress: Any,
+) -> ImportResult:
+    con.execute("SET enable_progress_bar = false")  # stdout belongs to the CLI's data
+    staged = readers.stage(con, path, sniffed, read, sheet, workdir, progress)
+    if isinstance(targets, str):
+        targets = [mapping.auto_target(targets, staged.headers, options)]
+    elif options.get("hints"):
+        targets = [_with_hints(t, options["hints"]) for t in targets]
+    resolved = [mapping.resolve(t, staged.headers, path, preset) for t in targets]
+    parse.install_macros(con)
+    convert.install_na(con, list(read.get("na_values") or []))
+    converted, problems = _convert(con, resolved, staged, timezone, options)
+    errors = convert.collect_errors(con, converted, problems, path, max_errors)
+    if errors:
+        rejected = RecordsRejected if staged.records else RowsRejected
+        raise rejected(path, errors[:max_errors], truncated=len(errors) > max_errors)
+    return _write(con, path, sniffed, staged, converted, preset, timezone, options)
+
+
+def _with_hints(target: Target, hints: dict[str, Any]) -> Target:
+    from dataclasses import replace
+
+    merged = {**target.hints, **{k: {**target.hints.get(k, {}), **v} for k, v in hints.items()}}
+    return replace(target, hints=merged)
+
+
+def _convert(
+    con: Any,
+    resolved: list[mapping.Resolved],
+    staged: readers.Staged,
+    timezone: str,
+    options: dict[str, Any],
+) -> tuple[list[convert.Converted], list[tuple[mapping.Resolved, dict[str, Any]]]]:
+    converted, problems = [], []
+    for index, item in enumerate(resolved):
+        view = convert.mapped_view(con, item, index, staged.headers)
+        name, found = convert.typed_table(con, item, view, index, timezone, options)
+        rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        converted.append(convert.Converted(item, name, rows))
+        problems += [(item, problem) for problem in found]
+    return converted, problems
+
+
+def _write(
+    con: Any,
+    path: Path,
+    sniffed: detect.Sniffed,
+    staged: readers.Staged,
+    converted: list[convert.Converted],
+    preset: Preset | None,
+    timezone: str,
+    options: dict[str, Any],
+) -> ImportResult:
+    result = ImportResult(
+        str(path), format=staged.format, encoding=staged.encoding, sheet=staged.sheet
+    )
+    recipe = {**options, "sheet": staged.sheet}
+    batch = write.batch_id(sniffed.sha256, preset.name if preset else None, timezone, recipe)
+    for item in converted:
+        table = item.resolved.table
+        write.ensure_raw_table(con, table)
+        inserted, replaced = write.replace_rows(con, table, item.name, str(path), batch)
+        write.record_import(
+            con,
+            batch,
+            str(path),
+            sniffed.sha256,
+            table.name,
+            preset.name if preset else None,
+            timezone,
+            inserted,
+        )
+        result.tables[table.name] = result.tables.get(table.name, 0) + inserted
+        result.replaced[table.name] = result.replaced.get(table.name, 0) + replaced
+    return result
+
+
+def _drop_temporaries(con: Any) -> None:
+    """Remove the import's temporary tables and views (an in-memory warehouse keeps its connection)."""
+    import duckdb
+
+    try:
+        rows = con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = 'temp' AND table_name LIKE '\\_cx\\_%' ESCAPE '\\'"
+        ).fetchall()
+        for name, kind in rows:
+            con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS temp."{name}"')
+    except duckdb.Error:
+        log.debug("could not drop temporary import tables", exc_info=True)

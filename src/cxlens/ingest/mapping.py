@@ -1,0 +1,194 @@
+"""From a file's headers to canonical columns: plain headers, ``sql:`` expressions, presets.
+
+A target (``presets.base.Target``) says where each canonical column comes from. A
+file without a preset gets an automatic target: every header whose name (or
+Chinese alias) is a canonical column of the table, plus any ``columns`` mapping
+given in the source's options. Resolving a target turns each source into an SQL
+expression over the staged text columns and fails early, before any row is read
+into the warehouse, when a required column cannot be found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxlens.errors import ColumnsError
+from cxlens.ingest import headers as hdr
+from cxlens.ingest.presets.base import Preset, Target
+from cxlens.schema import Table
+from cxlens.schema import table as schema_table
+from cxlens.store import quote
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A target made concrete for one file.
+
+    ``sources`` maps canonical column → SQL text expression over the staged columns;
+    ``labels`` maps canonical column → how the file names it (for messages);
+    ``attributes`` lists the headers kept in the ``attributes`` JSON.
+    """
+
+    table: Table
+    target: Target
+    sources: dict[str, str]
+    labels: dict[str, str]
+    attributes: list[str]
+    where: str | None
+    latest_by: str | None
+
+
+class _Missing(Exception):
+    def __init__(self, header: str) -> None:
+        self.header = header
+        super().__init__(header)
+
+
+def auto_target(table: str, headers: list[str], options: dict[str, Any]) -> Target:
+    """The target for a file with no preset: canonical or alias headers, plus ``columns``."""
+    canonical = schema_table(table)
+    columns = hdr.auto_mapping(headers, canonical)
+    columns.update(dict(options.get("columns") or {}))
+    return Target(table, columns, hints=dict(options.get("hints") or {}))
+
+
+def resolve(target: Target, headers: list[str], path: Path, preset: Preset | None) -> Resolved:
+    """Turn a target's sources into SQL over the staged columns; ColumnsError when required ones are missing."""
+    table = schema_table(target.table)
+    sources, labels, used, missing = {}, {}, set(), []
+    for column, source in target.columns.items():
+        try:
+            sql, refs = _source_sql(source, headers)
+        except _Missing as gone:
+            if column in table.required:
+                missing.append((column, gone.header))
+            continue
+        sources[column], labels[column] = sql, _label(source, refs)
+        used.update(refs)
+    missing += [(c, None) for c in table.required if c not in target.columns]
+    if missing:
+        raise _columns_error(path, table, headers, missing, preset)
+    return Resolved(
+        table,
+        target,
+        sources,
+        labels,
+        _attribute_headers(target, headers, used),
+        _placeholders(target.where, headers) if target.where else None,
+        _placeholders(target.latest_by, headers) if target.latest_by else None,
+    )
+
+
+def _source_sql(source: str, headers: list[str]) -> tuple[str, list[str]]:
+    """(SQL, headers it reads) for a plain header or an ``sql:`` expression."""
+    if source.startswith("sql:"):
+        expression = source[4:].strip()
+        refs = [_header(name, headers) for name in _PLACEHOLDER.findall(expression)]
+        return f"CAST(({_placeholders(expression, headers)}) AS VARCHAR)", refs
+    header = _header(source, headers)
+    return quote(header), [header]
+
+
+def _header(name: str, headers: list[str]) -> str:
+    found = hdr.find_header(name, headers)
+    if found is None:
+        raise _Missing(name)
+    return found
+
+
+def _placeholders(expression: str, headers: list[str]) -> str:
+    """Replace ``{Header}`` by the staged column (a missing one is an error)."""
+    return _PLACEHOLDER.sub(lambda m: quote(_header(m.group(1), headers)), expression)
+
+
+def _label(source: str, refs: list[str]) -> str:
+    if source.startswith("sql:"):
+        return ", ".join(refs) if refs else source
+    return refs[0]
+
+
+def _attribute_headers(target: Target, headers: list[str], used: set[str]) -> list[str]:
+    if target.attributes is not None:
+        return [h for name in target.attributes if (h := hdr.find_header(name, headers))]
+    return [h for h in headers if h not in used]
+
+
+# -- the message for missing columns ----------------------------------------------------
+
+
+def _columns_error(
+    path: Path,
+    table: Table,
+    headers: list[str],
+    missing: list[tuple[str, str | None]],
+    preset: Preset | None,
+) -> ColumnsError:
+    names = [c for c, _ in missing]
+    lines = [
+        f"{path}: cannot fill table {table.name}: required column(s) missing: "
+        + ", ".join(f"{c} (looked for header {h!r})" if h else c for c, h in missing),
+        "The file's headers are: " + ", ".join(repr(h) for h in headers),
+    ]
+    suggestion = suggest_preset(headers, table.name) if preset is None else None
+    if suggestion:
+        lines.append(
+            f"These headers look like a {suggestion} export: import with --preset {suggestion} "
+            f'(or preset = "{suggestion}" in [[sources]]).'
+        )
+    lines += [
+        "Or say which header holds each column in cxlens.toml:",
+        *_example(path, table, headers, names),
+    ]
+    return ColumnsError("\n".join(lines), path, missing=names)
+
+
+def _example(path: Path, table: Table, headers: list[str], missing: list[str]) -> list[str]:
+    pairs = []
+    for column in missing:
+        close = difflib.get_close_matches(
+            column, [hdr.normalise(h) for h in headers], n=1, cutoff=0.5
+        )
+        guess = next((h for h in headers if close and hdr.normalise(h) == close[0]), None)
+        pairs.append(f'{column} = "{guess or "<header in your file>"}"')
+    return [
+        "  [[sources]]",
+        f'  table = "{table.name}"',
+        f'  path = "{path.name}"',
+        "  columns = { " + ", ".join(pairs) + " }",
+        "  (a value may also be an SQL expression such as \"sql:{Date} || ' ' || {Time}\")",
+    ]
+
+
+def suggest_preset(headers: list[str], table: str | None) -> str | None:
+    """The known preset whose headers the file has (most of, and all it requires), if any."""
+    from cxlens.ingest.presets import PRESETS
+
+    have = {hdr.normalise(h) for h in headers}
+    best, best_share = None, 0.0
+    for name, preset in PRESETS.items():
+        for target in preset.targets:
+            if table and target.table != table:
+                continue
+            share = _coverage(target, have)
+            if share > best_share:
+                best, best_share = name, share
+    return best if best_share >= 0.6 else None
+
+
+def _coverage(target: Target, have: set[str]) -> float:
+    """Share of the headers a target reads that the file has (0 when a required one is absent)."""
+    required = set(schema_table(target.table).required)
+    wanted: set[str] = set()
+    for column, source in target.columns.items():
+        names = _PLACEHOLDER.findall(source) if source.startswith("sql:") else [source]
+        keys = {hdr.normalise(n) for n in names}
+        if column in required and not keys <= have:
+            return 0.0
+        wanted |= keys
+    return len(wanted & have) / len(wanted) if wanted else 0.0

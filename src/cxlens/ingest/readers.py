@@ -1,0 +1,338 @@
+"""Reading a file into a staging table of text: one VARCHAR column per header.
+
+Every reader ends in the same place, the temporary table ``_cx_stage`` with
+``_cx_row`` (where the record sits: the spreadsheet row, header = row 1, for text
+and workbooks; the record number from 1 for JSON and Parquet) and one VARCHAR
+column per header, named as the file names it. All parsing happens afterwards in
+SQL, so every format gets the same date, number and yes/no handling.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cxlens.errors import InputError, UnreadableFile
+from cxlens.ingest import detect
+from cxlens.store import quote
+
+log = logging.getLogger(__name__)
+
+STAGE = "_cx_stage"
+ROW = "_cx_row"
+WHITESPACE_DELIMITERS = ("whitespace", " ", r"\s+", " +")
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What was read: the headers in file order, and how the file was read."""
+
+    headers: list[str]
+    format: str
+    encoding: str | None
+    sheet: str | None
+    records: bool  # True when _cx_row counts records (JSON, Parquet), not spreadsheet rows
+
+
+def stage(
+    con: Any,
+    path: Path,
+    sniffed: detect.Sniffed,
+    read: dict[str, Any],
+    sheet: str | None,
+    workdir: Path,
+    progress: detect.Progress,
+) -> Staged:
+    """Read ``path`` into ``_cx_stage`` with the reader its content calls for."""
+    if sniffed.format == "xlsx":
+        return _stage_workbook(con, path, read, sheet)
+    source = path
+    if detect.needs_transcoding(sniffed.encoding) or (
+        sniffed.format == "json" and sniffed.encoding == "utf-8-sig"
+    ):
+        source = detect.transcode(path, sniffed.encoding or "utf-8", workdir, progress)
+    if sniffed.format == "parquet":
+        return _stage_parquet(con, path)
+    if sniffed.format == "json":
+        return _stage_json(con, path, source, sniffed.encoding)
+    return _stage_delimited(con, path, source, sniffed.encoding, read, progress)
+
+
+def _unreadable(path: Path, what: str, error: Exception, fix: str) -> UnreadableFile:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return UnreadableFile(f"{path}: cannot be read as {what} ({first}); {fix}", path)
+
+
+# -- delimited text -----------------------------------------------------------------
+
+
+def _stage_delimited(
+    con: Any,
+    path: Path,
+    source: Path,
+    encoding: str | None,
+    read: dict[str, Any],
+    progress: detect.Progress,
+) -> Staged:
+    """CSV/TSV via DuckDB's reader: all text, strict quoting, header as the file gives it."""
+    import duckdb
+
+    sample = detect.sample_text(source, "utf-8")
+    delim = read.get("delimiter") or detect.delimiter(sample)
+    if delim in WHITESPACE_DELIMITERS:
+        return _stage_whitespace(con, path, source, encoding, read)
+    header = bool(read.get("header", True))
+    skip = int(read.get("skip_rows", 0))
+    size = source.stat().st_size
+    if progress:
+        progress(0, size, "reading")
+    options = [
+        "all_varchar = true",
+        f"header = {str(header).lower()}",
+        f"delim = {_literal(delim)}",
+        "quote = '\"'",
+        "escape = '\"'",
+        "strict_mode = true",
+        f"null_padding = {str(bool(read.get('null_padding', False))).lower()}",
+        f"skip = {skip}",
+        "max_line_size = 100000000",
+    ]
+    if read.get("names"):
+        options.append(f"names = [{', '.join(_literal(n) for n in read['names'])}]")
+    first_row = skip + (2 if header else 1)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {STAGE} AS SELECT (row_number() OVER () + {first_row - 1}) "
+            f"AS {ROW}, * FROM read_csv({_literal(str(source))}, {', '.join(options)})"
+        )
+    except duckdb.Error as error:
+        raise _unreadable(
+            path,
+            f"{_delimiter_name(delim)}-separated text",
+            error,
+            "check for an unterminated quote or a truncated last line, or set the source "
+            "options delimiter / skip_rows / header",
+        ) from None
+    if progress:
+        progress(size, size, "reading")
+    headers = _headers(con)
+    log.debug("%s: delimited text, delimiter %r, %d columns", path, delim, len(headers))
+    return Staged(headers, "tsv" if delim == "\t" else "csv", encoding, None, False)
+
+
+def _stage_whitespace(
+    con: Any, path: Path, source: Path, encoding: str | None, read: dict[str, Any]
+) -> Staged:
+    """Whitespace-separated columns (fixed-width style exports): split each line in SQL."""
+    import duckdb
+
+    header = bool(read.get("header", True))
+    skip = int(read.get("skip_rows", 0))
+    try:
+        con.execute(
+            "CREATE TEMP TABLE _cx_lines AS SELECT row_number() OVER () AS n, "
+            "string_split_regex(trim(line), '\\s+') AS parts "
+            f"FROM read_csv({_literal(str(source))}, columns = {{'line': 'VARCHAR'}}, "
+            f"header = false, delim = {_literal(chr(1))}, quote = '', escape = '', skip = {skip}, "
+            "auto_detect = false) WHERE trim(line) <> ''"
+        )
+    except duckdb.Error as error:
+        raise _unreadable(path, "whitespace-separated text", error, "check the file") from None
+    width = con.execute("SELECT max(len(parts)) FROM _cx_lines").fetchone()[0] or 0
+    names = list(read.get("names") or [])
+    if header:
+        first = con.execute("SELECT parts FROM _cx_lines WHERE n = 1").fetchone()
+        names = list(first[0]) if first else []
+    names = _dedupe(names + [f"column{i + 1}" for i in range(len(names), width)])
+    columns = ", ".join(f"parts[{i + 1}] AS {quote(n)}" for i, n in enumerate(names))
+    offset = skip + (1 if header else 0)
+    where = "WHERE n > 1" if header else ""
+    con.execute(
+        f"CREATE TEMP TABLE {STAGE} AS SELECT n + {skip} AS {ROW}, {columns} "
+        f"FROM _cx_lines {where} ORDER BY n"
+    )
+    con.execute("DROP TABLE _cx_lines")
+    log.debug("%s: whitespace-separated text, %d columns, offset %d", path, width, offset)
+    return Staged(names, "csv", encoding, None, False)
+
+
+def _delimiter_name(delim: str) -> str:
+    return {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(delim, repr(delim))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _headers(con: Any) -> list[str]:
+    names = [row[0] for row in con.execute(f"DESCRIBE {STAGE}").fetchall()]
+    return [name for name in names if name != ROW]
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    """Blank headers become columnN; repeated ones get _2, _3 (as DuckDB's reader does)."""
+    seen: dict[str, int] = {}
+    result = []
+    for index, name in enumerate(names):
+        name = str(name).strip() if name is not None and str(name).strip() else f"column{index + 1}"
+        if name.lower() in seen:
+            seen[name.lower()] += 1
+            name = f"{name}_{seen[name.lower()]}"
+        seen.setdefault(name.lower(), 1)
+        result.append(name)
+    return result
+
+
+# -- JSON and Parquet ---------------------------------------------------------------
+
+
+def _stage_json(con: Any, path: Path, source: Path, encoding: str | None) -> Staged:
+    """An array of objects or JSON lines; every value as text (nested values as JSON)."""
+    import duckdb
+
+    try:
+        con.execute(
+            "CREATE TEMP TABLE _cx_json AS SELECT row_number() OVER () AS n, json AS j "
+            f"FROM read_json_objects({_literal(str(source))}, format = 'auto')"
+        )
+        kinds = con.execute("SELECT DISTINCT json_type(j) FROM _cx_json").fetchall()
+    except duckdb.Error as error:
+        raise _unreadable(
+            path,
+            "JSON",
+            error,
+            "the file must hold an array of objects or one object per line (JSON lines); "
+            "check that it is complete",
+        ) from None
+    if any(kind[0] != "OBJECT" for kind in kinds):
+        raise UnreadableFile(
+            f"{path}: JSON records must be objects (name: value); found "
+            f"{', '.join(sorted(str(k[0]) for k in kinds))}",
+            path,
+        )
+    keys = [
+        row[0]
+        for row in con.execute(
+            "SELECT k FROM (SELECT n, unnest(json_keys(j)) AS k, "
+            "generate_subscripts(json_keys(j), 1) AS i FROM _cx_json) "
+            "GROUP BY k ORDER BY min(n * 1000000 + i)"
+        ).fetchall()
+    ]
+    paths = ", ".join(_literal('$."' + key.replace('"', '\\"') + '"') for key in keys)
+    columns = ", ".join(f"v[{i + 1}] AS {quote(key)}" for i, key in enumerate(keys))
+    con.execute(
+        f"CREATE TEMP TABLE {STAGE} AS SELECT n AS {ROW}, {columns or 'NULL AS _empty'} "
+        f"FROM (SELECT n, json_extract_string(j, [{paths}]) AS v FROM _cx_json) ORDER BY n"
+    )
+    con.execute("DROP TABLE _cx_json")
+    return Staged(keys, "json", encoding or "utf-8", None, True)
+
+
+def _stage_parquet(con: Any, path: Path) -> Staged:
+    """Parquet columns cast to text (timestamps as ISO text, nested values as JSON)."""
+    import duckdb
+
+    source = _literal(str(path))
+    try:
+        schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet({source})").fetchall()
+        con.execute("SET TimeZone = 'UTC'")
+        columns = ", ".join(_as_text(name, kind) for name, kind, *_ in schema)
+        con.execute(
+            f"CREATE TEMP TABLE {STAGE} AS SELECT row_number() OVER () AS {ROW}, {columns} "
+            f"FROM read_parquet({source})"
+        )
+    except duckdb.Error as error:
+        raise _unreadable(
+            path,
+            "Parquet",
+            error,
+            "the file looks truncated or damaged; write it again and import the new file",
+        ) from None
+    return Staged([row[0] for row in schema], "parquet", None, None, True)
+
+
+def _as_text(name: str, kind: str) -> str:
+    column = quote(name)
+    if re.search(r"STRUCT|MAP|\[\]|UNION", kind):
+        return f"CAST(to_json({column}) AS VARCHAR) AS {column}"
+    return f"CAST({column} AS VARCHAR) AS {column}"
+
+
+# -- workbooks ----------------------------------------------------------------------
+
+
+def _stage_workbook(con: Any, path: Path, read: dict[str, Any], sheet: str | None) -> Staged:
+    """One sheet of an XLSX (or legacy XLS) workbook, cells as text, rows as Excel shows them."""
+    rows, sheet_name = _sheet_rows(path, sheet)
+    skip = int(read.get("skip_rows", 0))
+    header = bool(read.get("header", True))
+    body_start = skip + (1 if header else 0)
+    width = max((len(r) for r in rows), default=0)
+    given = rows[skip] if header and len(rows) > skip else list(read.get("names") or [])
+    names = _dedupe([_cell_text(c) for c in given] + [None] * (width - len(given)))
+    _register_sheet(con, rows[body_start:], names, body_start)
+    log.debug("%s: sheet %r, %d columns", path, sheet_name, len(names))
+    return Staged(names, "xlsx", None, sheet_name, False)
+
+
+def _sheet_rows(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # noqa: BLE001 - calamine raises its own untyped errors
+        raise _unreadable(
+            path, "a workbook", error, "open it in Excel or WPS, save it again and import that"
+        ) from None
+    names = list(book.sheet_names)
+    chosen = sheet if sheet is not None else (names[0] if names else None)
+    if chosen not in names:
+        listed = ", ".join(repr(n) for n in names) or "none"
+        raise InputError(
+            f"{path}: the workbook has no sheet {chosen!r}; its sheets are: {listed}. "
+            'Choose one with --sheet NAME (or sheet = "NAME" in [[sources]])',
+            path,
+        )
+    try:
+        return book.get_sheet_by_name(chosen).to_python(skip_empty_area=False), chosen
+    except Exception as error:  # noqa: BLE001 - calamine raises its own untyped errors
+        raise _unreadable(
+            path, f"sheet {chosen!r}", error, "save the workbook again from Excel and retry"
+        ) from None
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as the text a person sees: integral floats without .0, dates in ISO form."""
+    import datetime as dt
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return value.isoformat() if not isinstance(value, dt.timedelta) else str(value)
+    return str(value)
+
+
+def _register_sheet(con: Any, body: list[list[Any]], names: list[str], start: int) -> None:
+    """Move the sheet's cells into ``_cx_stage`` through an Arrow table of strings."""
+    import pyarrow as pa
+
+    width = len(names)
+    columns = {ROW: pa.array(range(start + 1, start + 1 + len(body)), pa.int64())}
+    for index, name in enumerate(names):
+        cells = [_cell_text(r[index]) if index < len(r) else None for r in body]
+        columns[name] = pa.array(cells, pa.string())
+    arrow = pa.table(columns) if width else pa.table({ROW: columns[ROW]})
+    con.register("_cx_sheet", arrow)
+    try:
+        con.execute(f"CREATE TEMP TABLE {STAGE} AS SELECT * FROM _cx_sheet")
+    finally:
+        con.unregister("_cx_sheet")
