@@ -137,7 +137,8 @@ def test_kaggle_tickets_keep_the_resolved_before_first_response_rows(warehouse):
     backwards = int((resolved < first).sum())
     assert backwards == 1365
     assert int((tickets["solved_at"] < tickets["created_at"]).sum()) == backwards
-    assert int((tickets["solved_at"] < tickets["first_response_at"]).sum()) == backwards
+    # first response is the creation clock here, so it is not given as a response time
+    assert tickets["first_response_at"].isna().all()
 
 
 @needs_data

@@ -10,9 +10,12 @@ What this preset decides (docs/presets.md explains the consequences):
 - ``created_at`` is the first response time: the earliest moment the file proves the
   ticket existed. A ticket that was never answered (status Open) has no clock at all;
   it is dated at the file's latest clock, the moment the export evidently was taken.
-- ``first_response_at`` and ``solved_at`` are mapped as given, so the tickets the file
-  shows "resolved" before their first response keep their timestamps and are flagged
-  by cleaning instead of being silently repaired.
+- ``solved_at`` is mapped as given, so the tickets the file shows "resolved" before
+  their first response keep their timestamps and are flagged by cleaning (a solve
+  before creation) instead of being silently repaired. ``first_response_at`` is left
+  empty: with creation taken from the first response it would measure nothing, and a
+  first-response time of 0 minutes would read as a real figure in the report. The
+  original clock stays in ``attributes``.
 - The customer is identified by the lower-cased e-mail address, the only identifier.
 """
 
@@ -51,10 +54,10 @@ TICKETS = Target(
         "priority": "sql:" + _PRIORITY,
         "status": "sql:" + _STATUS,
         "created_by": "sql:'customer'",
-        "first_response_at": "First Response Time",
         "solved_at": "Time to Resolution",
     },
     attributes=(
+        "First Response Time",
         "Product Purchased",
         "Date of Purchase",
         "Ticket Subject",
@@ -102,10 +105,9 @@ PRESET = Preset(
         "Layout of the Kaggle 'Customer Support Ticket Dataset' (MANIFEST entry "
         "customer_support_tickets_kaggle.csv). The file has no creation time: created_at "
         "is the First Response Time, or for never-answered tickets the file's latest clock "
-        "(the export moment). First Response Time and Time to Resolution are kept as "
-        "first_response_at and solved_at, so tickets resolved before their first response "
-        "are flagged by cleaning, not dropped. First-response durations are therefore 0 "
-        "by construction and carry no information. Customers are keyed by lower-cased "
+        "(the export moment). Time to Resolution is kept as solved_at, so tickets resolved "
+        "before their first response are flagged by cleaning, not dropped. No first "
+        "response time is derived (it would be 0 by construction). Customers are keyed by lower-cased "
         "e-mail (latest ticket's name, age and gender); each 'Customer Satisfaction "
         "Rating' (1-5, closed tickets only) is a CSAT answer 'csat-<Ticket ID>' timed at "
         "the resolution."
