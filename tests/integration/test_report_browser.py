@@ -47,7 +47,11 @@ def headless(page: Path, profile: Path, *flags: str) -> subprocess.CompletedProc
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
-    settings = load_settings(write_sample_project(folder / "project"))
+    config = write_sample_project(folder / "project")
+    with (folder / "project" / "exports" / "survey_responses.csv").open("a", encoding="utf-8") as f:
+        # an untrusted comment, lowest score of the report month so the report quotes it
+        f.write("R000000,csat,1,1,5,,,,,2025-06-15 10:00:00,<script>alert(1)</script>\n")
+    settings = load_settings(config)
     outputs = run_project(settings, Warehouse(settings.warehouse_path), folder / "out").outputs
     return outputs["html"]
 

@@ -97,3 +97,35 @@ def test_rows_without_a_key_are_kept_and_logged(tmp_path):
     warehouse, rules = clean(tmp_path, fill)
     assert fetch(warehouse, "SELECT count(*) FROM ticket_events") == [(3,)]
     assert rule_rows(rules, "missing_key", "ticket_events")[0] == 2
+
+
+def test_only_rows_sharing_a_key_or_missing_one_are_deduplicated(tmp_path):
+    # Composite key (ticket_id, at, seq). Rows 1-2 have unique keys and pass as they are;
+    # rows 3-4 share a key (the later row wins); rows 5-6 lack seq and are equal: one copy.
+    event = {"ticket_id": "T1", "at": "2024-01-01 10:00", "actor": "agent", "kind": "message"}
+
+    def fill(con):
+        add_raw(
+            con,
+            "ticket_events",
+            [
+                {**event, "seq": 1},
+                {**event, "seq": 2},
+                {**event, "ticket_id": "T2", "seq": 1, "kind": "note"},
+                {**event, "ticket_id": "T2", "seq": 1, "kind": "status"},
+                {**event, "ticket_id": "T3", "seq": None},
+                {**event, "ticket_id": "T3", "seq": None},
+            ],
+        )
+
+    warehouse, rules = clean(tmp_path, fill)
+    rows = fetch(warehouse, "SELECT ticket_id, seq, kind, _row FROM ticket_events ORDER BY ALL")
+    assert rows == [
+        ("T1", 1, "message", 2),
+        ("T1", 2, "message", 3),
+        ("T2", 1, "status", 5),
+        ("T3", None, "message", 7),
+    ]
+    assert rule_rows(rules, "exact_duplicates", "ticket_events")[0] == 1
+    assert rule_rows(rules, "key_duplicates", "ticket_events")[0] == 1
+    assert rule_rows(rules, "missing_key", "ticket_events")[0] == 1

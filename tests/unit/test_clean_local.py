@@ -71,3 +71,36 @@ def test_every_timestamp_has_a_local_twin_in_every_table(tmp_path):
         assert columns[: len(expected_start)] == expected_start
         assert columns[-3:] == ["_source", "_row", "_batch"]
     assert fetch(warehouse, "SELECT at_local FROM ticket_events") == [(datetime(2024, 1, 1, 8, 0),)]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "Asia/Kolkata", "America/New_York"])
+def test_local_twins_match_the_zone_rules_to_the_microsecond(tmp_path, zone):
+    # One offset over the span (UTC, Shanghai, Kolkata) takes the shortcut; New York's
+    # daylight saving inside the span does not. Either way the twin is the zone's time.
+    from zoneinfo import ZoneInfo
+
+    utc = [datetime(2024, month, 9, 6, 30, 15, 123456) for month in (1, 3, 6, 11)]
+    utc += [datetime(2024, 3, 10, 7, 0), datetime(2024, 11, 3, 6, 30)]
+    rows = [{"ticket_id": f"T{i}", "created_at": str(t)} for i, t in enumerate(utc)]
+    warehouse, _ = clean_rows(tmp_path, {"tickets": rows}, timezone=zone)
+    got = fetch(warehouse, "SELECT created_at, created_at_local FROM tickets ORDER BY 1")
+    expected = [
+        (t, t.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone)).replace(tzinfo=None))
+        for t in sorted(utc)
+    ]
+    assert got == expected
+
+
+def test_one_offset_is_found_only_where_the_zone_keeps_it(tmp_path):
+    import duckdb
+
+    from cxlens.clean.local import constant_offset
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (a TIMESTAMP, b TIMESTAMP)")
+    # 9 March to 9 April 2024: New York moves its clocks on 10 March, Kolkata never does
+    con.execute("INSERT INTO t VALUES ('2024-03-09 12:00', NULL), (NULL, '2024-04-09 12:00')")
+    assert constant_offset(con, "t", ["a", "b"], "Asia/Kolkata") == 330 * 60 * 1_000_000
+    assert constant_offset(con, "t", ["a", "b"], "America/New_York") is None
+    con.execute("DELETE FROM t")
+    assert constant_offset(con, "t", ["a", "b"], "UTC") is None  # no times at all

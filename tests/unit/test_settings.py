@@ -37,7 +37,11 @@ dayfirst = true
     assert settings.warehouse_path == str((tmp_path / "wh" / "cx.duckdb").resolve())
     [source] = settings.sources
     assert source.path == (tmp_path / "exports" / "t.csv").resolve()
-    assert (source.table, source.preset, source.timezone) == ("tickets", "zendesk", "America/New_York")
+    assert (source.table, source.preset, source.timezone) == (
+        "tickets",
+        "zendesk",
+        "America/New_York",
+    )
     assert source.options == {"dayfirst": True}
 
 
