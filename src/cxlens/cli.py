@@ -34,8 +34,30 @@ ConfigOption = Annotated[
 ]
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Warehouse DuckDB file (default: [project] warehouse)."),
+    typer.Option("--db", help="Warehouse DuckDB file (default: the warehouse in cxlens.toml)."),
 ]
+
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="Report language: zh or en (default: [project]).")
+]
+MonthOption = Annotated[
+    str | None,
+    typer.Option("--month", help="Month to report, YYYY-MM (default: the latest complete one)."),
+]
+
+
+def _language(lang: str | None) -> str | None:
+    if lang is not None and lang not in ("zh", "en"):
+        raise typer.BadParameter(f"{lang!r} is not zh or en", param_hint="--lang")
+    return lang
+
+
+def _month(month: str | None) -> str | None:
+    import re
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise typer.BadParameter(f"{month!r} is not a month like 2025-06", param_hint="--month")
+    return month
 
 
 def _stderr():
@@ -134,6 +156,13 @@ def import_(
         str | None, typer.Option("--timezone", help="IANA zone of naive times in the file.")
     ] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Workbook sheet to read.")] = None,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="How to read slash dates such as 05/03/2024 when the column cannot tell.",
+        ),
+    ] = None,
     max_errors: Annotated[int, typer.Option(help="Stop collecting errors after this many.")] = 50,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -156,6 +185,7 @@ def import_(
             preset=preset,
             timezone=timezone or settings.timezone,
             sheet=sheet,
+            options=None if dayfirst is None else {"dayfirst": dayfirst},
             max_errors=max_errors,
             progress=progress,
         )
@@ -182,11 +212,24 @@ def kpis(
 
     Example: cxlens kpis --by month,channel --format json
     """
-    from cxlens.metrics import compute_kpis, kpi_records, parse_by
+    from cxlens.metrics import KPIS, compute_kpis, kpi_records, parse_by
+
+    if output_format not in ("table", "json", "csv"):
+        raise typer.BadParameter("use table, json or csv", param_hint="--format")
+    unknown = [m for m in metric or [] if m not in KPIS]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown KPI id(s) {', '.join(unknown)}; the ids are: {', '.join(KPIS)}",
+            param_hint="--metric",
+        )
+    try:
+        grouping = parse_by(by)
+    except CxlensError as error:
+        raise typer.BadParameter(str(error), param_hint="--by") from None
 
     settings = _settings(config)
     warehouse = _warehouse(settings, db)
-    frame = compute_kpis(warehouse, settings, by=parse_by(by), metrics=metric)
+    frame = compute_kpis(warehouse, settings, by=grouping, metrics=metric)
     records = kpi_records(frame)
     _render(records, output_format)
 
@@ -195,7 +238,8 @@ def kpis(
 def run(
     config: ConfigOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path("out"),
-    lang: Annotated[str | None, typer.Option("--lang", help="Report language: zh or en.")] = None,
+    lang: LangOption = None,
+    month: MonthOption = None,
     db: DbOption = None,
     silent: Annotated[bool, typer.Option("--silent", help="No progress bar.")] = False,
 ) -> None:
@@ -205,10 +249,10 @@ def run(
     """
     from cxlens.pipeline import run_project
 
-    settings = _settings(config, language=lang)
+    settings = _settings(config, language=_language(lang))
     warehouse = _warehouse(settings, db)
     with _progress(not silent) as progress:
-        result = run_project(settings, warehouse, out, progress=progress)
+        result = run_project(settings, warehouse, out, month=_month(month), progress=progress)
     print(result.summary)
 
 
@@ -216,7 +260,8 @@ def run(
 def report(
     config: ConfigOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path("out"),
-    lang: Annotated[str | None, typer.Option("--lang", help="Report language: zh or en.")] = None,
+    lang: LangOption = None,
+    month: MonthOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the monthly report (HTML and XLSX) from what the warehouse holds now.
@@ -225,9 +270,9 @@ def report(
     """
     from cxlens.report import write_report
 
-    settings = _settings(config, language=lang)
+    settings = _settings(config, language=_language(lang))
     warehouse = _warehouse(settings, db)
-    paths = write_report(warehouse, settings, out)
+    paths = write_report(warehouse, settings, out, month=_month(month))
     for path in paths.values():
         print(path)
 
@@ -238,7 +283,7 @@ def _render(records: list[dict[str, Any]], output_format: str) -> None:
     elif output_format == "csv":
         import csv
 
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["metric", "period", "group", "value", "n", "ci_low", "ci_high"])
         for r in records:
             group = json.dumps(r["group"], ensure_ascii=False) if r["group"] else ""
@@ -252,12 +297,20 @@ def _render(records: list[dict[str, Any]], output_format: str) -> None:
         table = Table("metric", "period", "group", "value", "n", "95% CI", box=None)
         for r in records:
             group = ", ".join(f"{k}={v}" for k, v in r["group"].items())
-            ci = "" if r["ci_low"] is None else f"{r['ci_low']:.4g} – {r['ci_high']:.4g}"
-            value = "null" if r["value"] is None else f"{r['value']:.4g}"
-            table.add_row(r["metric"], r["period"], group, value, str(r["n"]), ci)
+            ci = "" if r["ci_low"] is None else f"{_number(r['ci_low'])} – {_number(r['ci_high'])}"
+            table.add_row(r["metric"], r["period"], group, _number(r["value"]), f"{r['n']:,}", ci)
         Console(width=200).print(table)
-    else:
-        raise typer.BadParameter(f"--format must be table, json or csv, not {output_format!r}")
+
+
+def _number(value: float | None) -> str:
+    """A KPI value for people: counts with separators, others to four significant digits."""
+    if value is None:
+        return "null"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:.4g}"
 
 
 def main() -> None:

@@ -42,9 +42,12 @@ def run_project(
     settings: Settings,
     warehouse: Warehouse,
     out_dir: Path,
+    month: str | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Import every ``[[sources]]`` file, clean, and write the report into ``out_dir``.
+
+    ``month`` ("YYYY-MM") chooses the report month; by default the latest complete one.
 
     Each file imports all or nothing. Every source is tried so that one run reports
     every bad file at once; if any was refused, the run stops before the report, so
@@ -58,8 +61,8 @@ def run_project(
     result.imports = _import_sources(settings, warehouse, progress)
 
     result.cleaning = clean_warehouse(warehouse, settings)
-    result.outputs = write_report(warehouse, settings, Path(out_dir))
-    result.summary = kpi_summary(warehouse, settings) + _written(result.outputs)
+    result.outputs = write_report(warehouse, settings, Path(out_dir), month=month)
+    result.summary = kpi_summary(warehouse, settings, month=month) + _written(result.outputs)
     return result
 
 

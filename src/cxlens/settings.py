@@ -6,6 +6,7 @@ line override settings; the CLI passes them in as ``overrides``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,22 @@ from cxlens.errors import ConfigError
 from cxlens.schema import TABLES
 
 CONFIG_NAME = "cxlens.toml"
+
+PROJECT_KEYS = ("timezone", "language", "currency", "warehouse", "region")
+SECTIONS = (
+    "project",
+    "spark",
+    "business_hours",
+    "sla",
+    "csat",
+    "ces",
+    "churn",
+    "clv",
+    "sources",
+)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)
+_INTERVAL = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
 @dataclass
@@ -82,6 +99,7 @@ def load_settings(
         raw = _read_toml(config_path)
     root = config_path.parent if config_path else Path.cwd()
 
+    _check_names(raw, config_path)
     project = dict(raw.get("project", {}))
     for key, value in (overrides or {}).items():
         if value is not None:
@@ -134,11 +152,48 @@ def _source(entry: dict[str, Any], root: Path, config_path: Path | None) -> Sour
     )
 
 
+def _check_names(raw: dict[str, Any], where: Path | None) -> None:
+    """Refuse misspelt sections and [project] keys instead of silently ignoring them."""
+    for section in raw:
+        if section not in SECTIONS:
+            raise ConfigError(
+                f"unknown section [{section}]; the sections are: {', '.join(SECTIONS)}", where
+            )
+    for key in raw.get("project", {}):
+        if key not in PROJECT_KEYS:
+            raise ConfigError(
+                f"unknown key {key!r} in [project]; the keys are: {', '.join(PROJECT_KEYS)}", where
+            )
+
+
+def parse_duration(text: Any, where: str = "[sla] first_response") -> int:
+    """Minutes in a target written as ``"24h"``, ``"90m"``, ``"1d"`` or ``"1h30m"``.
+
+    A bare number is refused: "24" could mean minutes or hours, and a wrong guess
+    changes every SLA figure without a word.
+    """
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match or not any(match.groups()):
+        raise ConfigError(
+            f"{where} = {text!r} is not a duration; write it with a unit, "
+            "like '24h', '90m', '1d' or '1h30m'"
+        )
+    days, hours, minutes = (int(part or 0) for part in match.groups())
+    total = days * 1440 + hours * 60 + minutes
+    if total <= 0:
+        raise ConfigError(f"{where} = {text!r} must be longer than zero")
+    return total
+
+
 def _validate(settings: Settings) -> None:
     where = settings.config_path
     check_timezone(settings.timezone, where)
     if settings.language not in ("zh", "en"):
         raise ConfigError(f"language must be 'zh' or 'en', not {settings.language!r}", where)
+    try:
+        _validate_sections(settings)
+    except ConfigError as error:
+        raise ConfigError(str(error), where) from None
     for source in settings.sources:
         if source.table is not None and source.table not in TABLES:
             raise ConfigError(
@@ -160,3 +215,71 @@ def check_timezone(name: str, where: Path | None = None) -> ZoneInfo:
             "or 'America/New_York' (an offset cannot follow daylight-saving changes)",
             where,
         ) from None
+
+
+def _validate_sections(settings: Settings) -> None:
+    _validate_sla(settings.sla)
+    _number(settings.csat, "csat", "satisfied_from", low=1, high=5, integer=True)
+    _number(settings.churn, "churn", "window_days", low=1, integer=True)
+    _number(settings.clv, "clv", "horizon_months", low=1)
+    _number(settings.clv, "clv", "annual_discount_rate", low=0, high=0.99)
+    if settings.clv.get("time_unit") not in ("day", "week", "month", "quarter", "year"):
+        raise ConfigError(
+            f"[clv] time_unit = {settings.clv.get('time_unit')!r}; use day, week, month, "
+            "quarter or year"
+        )
+    if not isinstance(settings.ces.get("higher_is_easier"), bool):
+        raise ConfigError("[ces] higher_is_easier must be true or false")
+    _validate_business_hours(settings.business_hours)
+
+
+def _validate_sla(sla: dict[str, Any]) -> None:
+    for key in ("first_response", "next_response", "resolution"):
+        if key in sla:
+            parse_duration(sla[key], f"[sla] {key}")
+    for priority, section in (sla.get("priority") or {}).items():
+        if not isinstance(section, dict):
+            raise ConfigError(f"[sla.priority.{priority}] must be a table of targets")
+        for key in ("first_response", "next_response", "resolution"):
+            if key in section:
+                parse_duration(section[key], f"[sla.priority.{priority}] {key}")
+
+
+def _number(
+    section: dict[str, Any],
+    name: str,
+    key: str,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+) -> None:
+    if key not in section:
+        return
+    value = section[key]
+    kind = "a whole number" if integer else "a number"
+    valid_type = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not valid_type:
+        raise ConfigError(f"[{name}] {key} = {value!r} must be {kind}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"from {low}" + (f" to {high}" if high is not None else " up")
+        raise ConfigError(f"[{name}] {key} = {value!r} is out of range ({bounds})")
+
+
+def _validate_business_hours(hours: dict[str, Any]) -> None:
+    for key, value in hours.items():
+        if key in WEEKDAYS:
+            intervals = value if isinstance(value, list) else [value]
+            for interval in intervals:
+                if not isinstance(interval, str) or not _INTERVAL.match(interval.replace(" ", "")):
+                    raise ConfigError(
+                        f"[business_hours] {key} = {value!r}: write local intervals "
+                        'like ["09:00-12:00", "13:00-18:00"]'
+                    )
+        elif key == "always":
+            if not isinstance(value, bool):
+                raise ConfigError("[business_hours] always must be true or false")
+        elif key != "holidays":
+            raise ConfigError(
+                f"unknown key {key!r} in [business_hours]; the keys are: "
+                f"{', '.join(WEEKDAYS)}, holidays, always"
+            )

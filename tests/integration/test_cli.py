@@ -96,9 +96,40 @@ def test_bad_file_exits_1_with_one_error_line_and_changes_nothing(project):
     assert kpis(project) == before
 
 
-def test_usage_errors(project):
-    done = cx("kpis", "--db", "w.duckdb", "--by", "month,fortnight", cwd=project)
-    assert done.returncode != 0
-    assert "fortnight" in done.stderr
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("kpis", "--by", "month,fortnight"), "fortnight"),
+        (("kpis", "--by", "month,week"), "grain"),
+        (("kpis", "--metric", "nosuch"), "nosuch"),
+        (("kpis", "--format", "xml"), "--format"),
+        (("report", "--lang", "fr"), "--lang"),
+        (("report", "--month", "2025-13"), "--month"),
+    ],
+)
+def test_usage_errors_exit_2_and_name_the_flag(project, args, named):
+    done = cx(*args, "--db", "w.duckdb", cwd=project)
 
-    assert cx("--version", cwd=project).stdout.strip() == "0.1.0"
+    assert done.returncode == 2
+    assert named in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_version():
+    assert cx("--version", cwd=Path.cwd()).stdout.strip() == "0.1.0"
+
+
+def test_slash_dates_the_column_cannot_tell_are_read_as_told(tmp_path):
+    (tmp_path / "t.csv").write_text(
+        "ticket_id,created_at\nA,05/03/2024 10:00\nB,06/04/2024 11:00\n", encoding="utf-8"
+    )
+
+    refused = cx("import", "t.csv", "--table", "tickets", "--db", "w.duckdb", cwd=tmp_path)
+    assert refused.returncode == 1 and "--dayfirst" in refused.stderr
+
+    told = cx(
+        "import", "t.csv", "--table", "tickets", "--dayfirst", "--db", "w.duckdb", cwd=tmp_path
+    )
+    assert told.returncode == 0, told.stderr
+    rows = kpis(tmp_path, "--by", "month", "--metric", "tickets")
+    assert {r["period"]: r["value"] for r in rows} == {"2024-03": 1, "2024-04": 1}

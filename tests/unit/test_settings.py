@@ -70,6 +70,17 @@ def test_flags_override_settings(tmp_path):
         ('[[sources]]\ntable = "tikets"\npath = "a.csv"\n', "unknown table 'tikets'"),
         ("[[sources]]\ntable = 'tickets'\n", "has no path"),
         ("[project\n", "not valid TOML"),
+        ('[project]\nlanguag = "zh"\n', "unknown key 'languag' in [project]"),
+        ("[slas]\nfirst_response = '24h'\n", "unknown section [slas]"),
+        ("[sla]\nfirst_response = 24\n", "write it with a unit"),
+        ("[sla.priority.urgent]\nfirst_response = '1x'\n", "[sla.priority.urgent] first_response"),
+        ('[csat]\nsatisfied_from = "four"\n', "must be a whole number"),
+        ("[csat]\nsatisfied_from = 9\n", "out of range"),
+        ("[churn]\nwindow_days = -3\n", "out of range"),
+        ("[clv]\ntime_unit = 'fortnight'\n", "time_unit"),
+        ("[ces]\nhigher_is_easier = 'yes'\n", "true or false"),
+        ("[business_hours]\nmon = '9-17'\n", "09:00-12:00"),
+        ("[business_hours]\nmonday = ['09:00-17:00']\n", "unknown key 'monday'"),
     ],
 )
 def test_bad_settings_are_refused_with_the_file_named(tmp_path, text, message):

@@ -2,37 +2,19 @@
 
 ``first_response`` (default ``"24h"``) is the target; ``[sla.priority.<p>]
 first_response`` overrides it for tickets of priority ``p``. Durations are written as
-``"24h"``, ``"90m"``, ``"1d"``, ``"1h30m"`` (or a bare number of minutes). Targets
+``"24h"``, ``"90m"``, ``"1d"``, ``"1h30m"`` (see ``cxlens.settings.parse_duration``). Targets
 run in calendar time in this release, also where ``business_hours = true`` is set.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
-from cxlens.errors import ConfigError
+from cxlens.settings import parse_duration
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FIRST_RESPONSE = "24h"
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)
-
-
-def parse_duration(text, where: str = "[sla] first_response") -> int:
-    """Minutes in ``"1d"``, ``"24h"``, ``"90m"``, ``"1h30m"`` or a bare number of minutes."""
-    if isinstance(text, int | float) and not isinstance(text, bool) and text > 0:
-        return int(round(text))
-    match = _DURATION.match(str(text))
-    if not match or not any(match.groups()):
-        raise ConfigError(
-            f"{where} = {text!r} is not a duration; write it like '24h', '90m', '1d' or '1h30m'"
-        )
-    days, hours, minutes = (int(part or 0) for part in match.groups())
-    total = days * 1440 + hours * 60 + minutes
-    if total <= 0:
-        raise ConfigError(f"{where} = {text!r} must be longer than zero")
-    return total
 
 
 def target_minutes(settings) -> tuple[int, dict[str, int]]:
@@ -48,7 +30,10 @@ def target_minutes(settings) -> tuple[int, dict[str, int]]:
         isinstance(s, dict) and s.get("business_hours")
         for s in (sla.get("priority") or {}).values()
     ):
-        log.info("SLA targets run in calendar time in this release (business_hours is set)")
+        log.warning(
+            "[sla] business_hours is set, but SLA targets are measured in calendar time "
+            "in this release; business-hours SLA clocks are not available yet"
+        )
     return default, overrides
 
 

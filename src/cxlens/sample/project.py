@@ -161,7 +161,6 @@ business_hours = false
 
 [sla.priority.urgent]
 first_response = "1h"
-business_hours = true
 
 [csat]
 satisfied_from = 4
