@@ -26,7 +26,27 @@ metrics = pytest.importorskip("cxlens.metrics", reason="cxlens.metrics.compute_k
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = "=1+1"
+# Text a spreadsheet would run or link; the workbook must keep each exactly as written.
+UNTRUSTED = ["@SUM(A1)", '=HYPERLINK("http://127.0.0.1/x","click")', "https://127.0.0.1/page"]
 MONTH = "2024-03"
+# Agents a1 and a2 have names (one looks like a formula), a3 has none.
+AGENT_NAMES = {"a1": "Ada Wu 吴雅", "a2": "=cmd|' /C calc'!A0"}
+# Orders from 2021 only: churn has no value in the report's 18 months, historical CLV
+# covers all the data. Net revenue per customer by hand: C900 100 + 50 = 150,
+# C901 80 − 30 (refund) = 50 (the cancelled 999 does not count), C902 40; mean 80.
+ORDERS = pd.DataFrame(
+    {
+        "order_id": ["O1", "O2", "O3", "O4", "O5", "O6"],
+        "customer_id": ["C900", "C900", "C901", "C901", "C901", "C902"],
+        "ordered_at_local": pd.to_datetime(
+            ["2021-01-05", "2021-02-10", "2021-01-20", "2021-03-01", "2021-03-02", "2021-02-14"]
+        ),
+        "amount": [100.0, 50.0, 80.0, 30.0, 999.0, 40.0],
+        "currency": "CNY",
+        "status": ["completed", "completed", "completed", "refunded", "cancelled", None],
+    }
+)
+CLV_BY_HAND = (150 + 50 + 40) / 3
 
 T, S, F, N, B = "TIMESTAMP", "VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN"
 TICKETS = {
@@ -57,6 +77,10 @@ TICKETS = {
 RESPONSES = {
     "response_id": S, "kind": S, "score": F, "scale_min": F, "scale_max": F, "customer_id": S,
     "ticket_id": S, "agent_id": S, "channel": S, "responded_at_local": T, "comment": S,
+}  # fmt: skip
+ORDER = {
+    "order_id": S, "customer_id": S, "ordered_at": T, "ordered_at_local": T, "amount": F,
+    "currency": S, "status": S,
 }  # fmt: skip
 
 
@@ -128,6 +152,8 @@ def make_responses(tickets: pd.DataFrame, seed: int = 11) -> pd.DataFrame:
     frame.loc[in_march[0], ["score", "comment"]] = (1.0, SCRIPT)
     frame.loc[in_march[1], ["score", "comment"]] = (5.0, FORMULA)
     frame.loc[in_march[2], "comment"] = "回复很快，谢谢"
+    for offset, text in enumerate(UNTRUSTED, start=3):
+        frame.loc[in_march[offset], "comment"] = text
     return frame
 
 
@@ -166,6 +192,11 @@ def project(tmp_path_factory) -> dict:
     with warehouse.transaction() as con:
         write_table(con, "tickets", tickets, TICKETS)
         write_table(con, "survey_responses", responses, RESPONSES)
+        write_table(con, "orders", ORDERS.assign(ordered_at=ORDERS["ordered_at_local"]), ORDER)
+        agents = pd.DataFrame(
+            {"agent_id": ["a1", "a2", "a3"], "name": [*AGENT_NAMES.values(), None]}
+        )
+        write_table(con, "agents", agents, {"agent_id": S, "name": S})
         write_cleaning_log(con)
     return {"warehouse": warehouse, "tickets": tickets, "responses": responses, "folder": folder}
 
@@ -207,7 +238,7 @@ def kpi(project, metric: str, month: str = MONTH) -> float:
 
 def card_html(html: str, metric: str) -> str:
     match = re.search(
-        rf'<div class="card" data-metric="{metric}">(.*?)</div>\s*(?=<div class="card"|</div>)',
+        rf'<div class="card[^"]*" data-metric="{metric}">(.*?)</div>\s*(?=<div class="card|</div>)',
         html,
         re.S,
     )
@@ -334,23 +365,35 @@ def test_summary_formats_rates_as_percentages(workbook, project):
     assert row[1].value == pytest.approx(csat_in_march(project)[0])
 
 
-def test_formula_like_comment_stays_text(workbook):
-    cells = [
-        cell for row in workbook["Comments"].iter_rows() for cell in row if cell.value == FORMULA
-    ]
+def cells_holding(sheet, text: str) -> list:
+    return [cell for row in sheet.iter_rows() for cell in row if cell.value == text]
+
+
+@pytest.mark.parametrize("text", [FORMULA, *UNTRUSTED])
+def test_formula_like_comment_is_the_exact_text_in_a_string_cell(workbook, text):
+    # A string cell is never evaluated: no apostrophe, no quote prefix, no link.
+    cells = cells_holding(workbook["Comments"], text)
     assert len(cells) == 1
-    assert cells[0].data_type == "s"
-    assert cells[0].quotePrefix  # Excel keeps it text even when the cell is edited
+    cell = cells[0]
+    assert (cell.value, cell.data_type) == (text, "s")
+    assert not cell.quotePrefix
+    assert cell.hyperlink is None
 
 
-def test_formula_like_category_stays_text(workbook):
-    cells = [
-        cell
-        for row in workbook["Tickets"].iter_rows()
+def test_formula_like_category_is_the_exact_text(workbook):
+    cells = cells_holding(workbook["Tickets"], '=HYPERLINK("x")')
+    assert len(cells) == 1 and cells[0].data_type == "s" and not cells[0].quotePrefix
+
+
+def test_workbook_holds_no_apostrophe_prefixed_text(workbook):
+    prefixed = [
+        cell.coordinate
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
         for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith("=HYPERLINK")
+        if isinstance(cell.value, str) and cell.value.startswith("'")
     ]
-    assert len(cells) == 1 and cells[0].data_type == "s"
+    assert prefixed == []
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -393,3 +436,128 @@ def test_kpi_summary_of_an_empty_warehouse_says_so(tmp_path):
     with warehouse.transaction() as con:
         write_table(con, "tickets", pd.DataFrame({"ticket_id": []}), TICKETS)
     assert kpi_summary(warehouse, settings_in("zh")) == "无法计算指标：数据仓库中没有带日期的记录。"
+
+
+# --- labels shown to readers --------------------------------------------------------------
+
+RAW_NAME = re.compile(r"^[a-z]+(_[a-z]+)+$")  # a warehouse column name such as responded_at_local
+
+
+@pytest.fixture(scope="module")
+def chinese_workbook(chinese):
+    import openpyxl
+
+    return openpyxl.load_workbook(chinese["xlsx"])
+
+
+@pytest.mark.parametrize("book", ["workbook", "chinese_workbook"])
+def test_no_sheet_header_is_a_raw_column_name(book, request):
+    opened = request.getfixturevalue(book)
+    raw = {
+        (sheet.title, cell.value)
+        for sheet in opened.worksheets
+        for cell in next(sheet.iter_rows(max_row=1))
+        if isinstance(cell.value, str) and RAW_NAME.match(cell.value)
+    }
+    assert raw == set()
+
+
+def test_chinese_comments_sheet_header_is_chinese(chinese_workbook):
+    headers = [cell.value for cell in next(chinese_workbook["评价留言"].iter_rows(max_row=1))]
+    assert "回复时间（当地）" in headers and "responded_at_local" not in headers
+
+
+ENGLISH_RULES = ("resolution before creation set to null", "identical rows removed")
+
+
+def test_chinese_report_has_no_english_rule_descriptions(chinese, english, chinese_workbook):
+    zh = chinese["html"].read_text(encoding="utf-8")
+    en = english["html"].read_text(encoding="utf-8")
+    cleaning = zh.split('<section id="cleaning">')[1].split("</section>")[0]
+    sheet_text = {c.value for row in chinese_workbook["清洗日志"].iter_rows() for c in row}
+    for description in ENGLISH_RULES:
+        assert description in en
+        assert description not in zh and description not in sheet_text
+    assert ">tickets<" not in cleaning and ">工单<" in cleaning
+
+
+# --- agents by name -----------------------------------------------------------------------
+
+
+def breakdown_section(html: str, title: str) -> str:
+    return html.split(f"<h3>{title}</h3>")[1].split("</table>")[0]
+
+
+def test_agent_breakdown_shows_name_and_id(english, workbook):
+    agents = unescape(breakdown_section(english["html"].read_text(encoding="utf-8"), "Agent"))
+    expected = {f"{name} ({agent})" for agent, name in AGENT_NAMES.items()} | {"a3"}
+    assert set(re.findall(r"<tr><td>(.*?)</td>", agents)) == expected
+    groups = {row[1] for row in workbook["Breakdowns"].iter_rows(min_row=2, values_only=True)}
+    assert expected <= groups
+
+
+def test_kpis_csv_keeps_agent_ids_as_groups(english):
+    frame = pd.read_csv(english["kpis_csv"], encoding="utf-8-sig", dtype=str)
+    agents = {group for group in frame["group"] if '"agent"' in group}
+    assert agents == {f'{{"agent": "{agent}"}}' for agent in ("a1", "a2", "a3")}
+
+
+# --- kpis.csv holds what the report shows -------------------------------------------------
+
+
+def test_kpis_csv_holds_the_all_data_clv(english, project):
+    frame = pd.read_csv(english["kpis_csv"], encoding="utf-8-sig")
+    row = frame[frame["metric"] == "clv_historical_mean"]
+    whole = metrics.compute_kpis(
+        project["warehouse"], settings_in("en"), metrics=["clv_historical_mean"]
+    )
+    assert list(row["period"]) == ["all"]
+    assert row["value"].iloc[0] == pytest.approx(CLV_BY_HAND) == whole["value"].iloc[0]
+    card = unescape(card_html(english["html"].read_text(encoding="utf-8"), "clv_historical_mean"))
+    assert f"{CLV_BY_HAND:,.2f}" in card and "n = 3" in card
+
+
+def test_kpis_csv_holds_nothing_the_report_does_not_show(english, workbook):
+    frame = pd.read_csv(english["kpis_csv"], encoding="utf-8-sig", dtype={"period": str})
+    months = [row[0] for row in workbook["Trends"].iter_rows(min_row=2, values_only=True)]
+    # the trend months run from the first month with data (2023-02) to the report month
+    assert months[0] == "2023-02" and months[-1] == MONTH
+    assert set(frame["period"]) <= set(months) | {"all"}
+    html = unescape(english["html"].read_text(encoding="utf-8"))
+    from cxlens.insights import kpi_name
+
+    assert [m for m in set(frame["metric"]) if kpi_name(m, "en") not in html] == []
+    # the mean CSAT score is computed but shown nowhere, so it is not exported
+    assert "csat_mean" not in set(frame["metric"])
+    # the 2021 churn months lie outside the report's 18 months
+    assert not ((frame["metric"] == "churn_rate") & frame["value"].notna()).any()
+
+
+def test_kpis_csv_monthly_csat_matches_the_trends_sheet(english, workbook):
+    frame = pd.read_csv(english["kpis_csv"], encoding="utf-8-sig", dtype={"period": str})
+    csat = frame[(frame["metric"] == "csat") & (frame["group"] == "{}")].set_index("period")
+    sheet = list(workbook["Trends"].iter_rows(values_only=True))
+    column = sheet[0].index("CSAT")
+    trend = {row[0]: row[column] for row in sheet[1:]}
+    assert set(csat.index) == set(trend)
+    for month, value in trend.items():
+        assert csat.loc[month, "value"] == pytest.approx(value, nan_ok=True)
+
+
+# --- trends and cards ---------------------------------------------------------------------
+
+
+def test_a_kpi_without_data_in_the_trend_months_gets_a_sentence_not_a_chart(english):
+    html = english["html"].read_text(encoding="utf-8")
+    trends = html.split('<section id="trends">')[1].split("</section>")[0]
+    assert "<h3>Churn rate</h3>" in trends
+    assert "No data in the months shown (2023-02 to 2024-03)." in trends
+    cards = html.count('<div class="card" data-metric=')
+    assert trends.count("Plotly.newPlot(") == cards - 1
+
+
+def test_legend_says_medians_and_counts_carry_no_interval(english, chinese):
+    en = english["html"].read_text(encoding="utf-8")
+    zh = chinese["html"].read_text(encoding="utf-8")
+    assert "Medians, percentiles and counts carry no interval" in en and "10%" in en
+    assert "中位数、百分位数和计数没有置信区间" in zh

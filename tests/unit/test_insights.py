@@ -7,6 +7,7 @@ expected values are worked out by hand in the comments.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 import pandas as pd
@@ -14,7 +15,9 @@ import pytest
 
 from cxlens.errors import ConfigError
 from cxlens.insights import cards, catalogue, periods
+from cxlens.insights.assemble import agent_label
 from cxlens.insights.cards import Reading, build_card, compare, readings
+from cxlens.insights.cleaning import flag_name, rule_description, table_name
 from cxlens.insights.formatting import format_change, format_value
 from cxlens.insights.labels import KPI_NAMES, LABELS, dimension_value, kpi_name, label
 from cxlens.settings import Settings
@@ -236,3 +239,108 @@ def test_channels_show_in_the_report_language():
 def test_tiny_duration_changes_keep_two_decimals():
     # 1.10 → 1.14 min: "+0.0 min (+3.6%)" would contradict itself.
     assert format_change(0.04, 0.0364, catalogue.MINUTES, "en") == "+0.04 min (+3.6%)"
+
+
+# --- changes without an interval ----------------------------------------------------------
+
+
+def test_a_small_change_of_a_median_is_slight_and_grey():
+    # 30 → 32 minutes: +6.7 %, under the 10 % that makes a change without an interval material.
+    change = compare(Reading("2024-03", 32.0, 50), Reading("2024-02", 30.0, 60), FIRST_RESPONSE)
+    assert change.verdict == cards.SLIGHT
+    assert change.relative == pytest.approx(2 / 30)
+
+
+def test_a_ten_percent_change_of_a_median_is_coloured():
+    # 30 → 33 minutes is exactly +10 %: material, and longer is worse.
+    change = compare(Reading("2024-03", 33.0, 50), Reading("2024-02", 30.0, 60), FIRST_RESPONSE)
+    assert change.verdict == cards.WORSE
+
+
+def test_a_backlog_change_from_zero_is_coloured():
+    # No relative change exists from 0; any rise of the backlog is news.
+    backlog = catalogue.view("backlog")
+    change = compare(Reading("2024-03", 3, 3), Reading("2024-02", 0, 0), backlog)
+    assert (change.verdict, change.relative) == (cards.WORSE, None)
+
+
+def test_a_small_rate_change_with_intervals_is_still_judged_by_noise():
+    # 1800/2000 vs 1680/2000: +6 pp, only +7.1 % relative, yet the intervals say news (z ≈ 5.7).
+    change = compare(rate("2024-03", 1800, 2000), rate("2024-02", 1680, 2000), CSAT)
+    assert change.relative == pytest.approx(0.06 / 0.84)
+    assert change.verdict == cards.BETTER
+
+
+# --- cleaning log in the reader's language --------------------------------------------------
+
+
+def documented_rules() -> set[str]:
+    """Rule ids in the first column of docs/cleaning.md's rule table."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "cleaning.md").read_text(encoding="utf-8")
+    table = text.split("## Rules, in the order they run")[1].split("## ")[0]
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    return {rule for cell in first_cells for rule in re.findall(r"`([a-z_]+)`", cell)}
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def test_every_documented_cleaning_rule_reads_in_chinese():
+    rules = documented_rules()
+    assert {"exact_duplicates", "customers_merged", "ended_before_started"} <= rules
+    english = "some English description"
+    assert [r for r in sorted(rules) if not has_chinese(rule_description(r, english, "zh"))] == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "english", "detail"),
+    [
+        ("channel_unknown",
+         "unrecognised channel names set to 'other', text kept in attributes.channel_original"
+         ": fax, telex", "：fax, telex"),
+        ("currency_default", "orders without a currency: the project's (CNY)", "（CNY）"),
+        ("customers_merged", "customers sharing a standardised e-mail or phone merged into 36 "
+         "survivor(s), the earliest created", "36 位"),
+        ("status_standardised", "status values rewritten to one of: completed, refunded, cancelled",
+         "：completed, refunded, cancelled"),
+        ("phone_standardised", "phones written in E.164; numbers without a country code read as "
+         "region CN", "地区 CN"),
+    ],
+)  # fmt: skip
+def test_chinese_rule_descriptions_keep_the_runs_detail(rule, english, detail):
+    assert detail in rule_description(rule, english, "zh")
+
+
+def test_a_rule_without_its_detail_reads_plainly():
+    # channel_unknown with no unrecognised names: the plain sentence, no dangling colon.
+    text = rule_description(
+        "channel_unknown",
+        "unrecognised channel names set to 'other', text kept in attributes.channel_original",
+        "zh",
+    )
+    assert has_chinese(text) and not text.endswith("：")
+
+
+def test_an_unknown_rule_keeps_its_english_description():
+    assert rule_description("new_rule", "a rule added later", "zh") == "a rule added later"
+    assert rule_description("exact_duplicates", "copies removed", "en") == "copies removed"
+
+
+def test_table_names_and_flags_read_in_the_report_language():
+    assert (table_name("survey_responses", "zh"), table_name("tickets", "en")) == (
+        "问卷回复",
+        "Tickets",
+    )
+    assert table_name("raw_thing", "zh") == "raw_thing"
+    assert has_chinese(flag_name("resolution_before_creation", "zh"))
+    assert flag_name("duplicate_suspect", "zh") == "duplicate_suspect"
+
+
+def test_agents_read_as_name_and_id():
+    names = {"a1": "Ada Wu"}
+    assert agent_label("a1", names, "en") == "Ada Wu (a1)"
+    assert agent_label("a3", names, "en") == "a3"
+    assert agent_label(None, names, "zh") == "（未填写）"

@@ -1,9 +1,10 @@
 """Assemble, once, everything a reader of the monthly report sees.
 
 Every number comes from ``cxlens.metrics.compute_kpis``: one call by month for
-the cards and trends, one call per dimension for the breakdowns. The report,
-the workbook, the CSV exports and the terminal summary all render the same
-``Insights`` object, so they cannot disagree.
+the cards, the trends and the KPIs over all the data (period ``all``), one call
+per dimension for the breakdowns. The report, the workbook, the CSV exports and
+the terminal summary all render the same ``Insights`` object, so they cannot
+disagree; ``Insights.kpis`` holds exactly the rows the report shows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from cxlens.store import quote
 log = logging.getLogger(__name__)
 
 TREND_MONTHS = 18
+ALL_DATA = "all"  # the period of a KPI computed over all the data
+DISTRIBUTION_MARKERS = tuple(
+    f"{stem}_{stat}_min"
+    for stem in ("first_response", "resolution")
+    for stat in ("median", "p90", "mean")
+)
 KPI_COLUMNS = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
 
 # The local timestamp that dates each kind of record, for finding the newest one.
@@ -41,18 +48,26 @@ class Breakdown:
     """One dimension's KPIs in the report month, long form, largest groups first.
 
     ``rows`` has columns key (the value as the data names it), label (as the
-    reader sees it), metric, value, n, ci_low, ci_high.
+    reader sees it: agents as "Name (id)" where the warehouse names them),
+    metric, value, n, ci_low, ci_high. ``kpi_rows`` are the same rows as
+    compute_kpis gave them, for ``kpis.csv``.
     """
 
     dimension: str
     metrics: list[str]
     rows: pd.DataFrame
     keys: list[Any]
+    kpi_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
 class Insights:
-    """The monthly report's content, in one language."""
+    """The monthly report's content, in one language.
+
+    ``kpis`` holds exactly the compute_kpis rows the report shows (for
+    ``kpis.csv``); ``all_data`` the KPIs computed over all the data (period
+    ``all``) by id; ``agent_names`` agent id → name from the ``agents`` table.
+    """
 
     month: str
     previous_month: str
@@ -67,6 +82,8 @@ class Insights:
     kpis: pd.DataFrame
     monthly: dict[tuple[str, str], Reading] = field(default_factory=dict)
     views: dict[str, KpiView] = field(default_factory=dict)
+    all_data: dict[str, Reading] = field(default_factory=dict)
+    agent_names: dict[str, str] = field(default_factory=dict)
 
     def card(self, metric: str) -> KpiCard | None:
         """The card of ``metric``, if the report shows one."""
@@ -98,8 +115,9 @@ def build_insights(
     from cxlens.metrics import compute_kpis
 
     lang = check_language(settings.language)
-    monthly = compute_kpis(warehouse, settings, by=["month"], metrics=None)
-    monthly = monthly[monthly["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}")]
+    computed = compute_kpis(warehouse, settings, by=["month"], metrics=None)
+    whole = computed[(computed["period"].astype(str) == ALL_DATA) & computed["value"].notna()]
+    monthly = computed[computed["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}")]
     report_month, partial = _choose_month(warehouse, monthly, month)
     months = (report_month, periods.previous_month(report_month), periods.year_before(report_month))
 
@@ -110,11 +128,13 @@ def build_insights(
 
     trend_months = _trend_months(monthly, report_month)
     trends = _trends(monthly, shown, trend_months)
-    groups, group_frames = ([], [])
+    groups: list[Breakdown] = []
+    names = agent_names(warehouse)
     if breakdowns:
         present = set(monthly.loc[monthly["value"].notna(), "metric"])
         metrics = [metric for metric in catalogue.BREAKDOWN if metric in present]
-        groups, group_frames = _breakdowns(warehouse, settings, report_month, metrics, lang)
+        groups = _breakdowns(warehouse, settings, report_month, metrics, lang, names)
+    shown_monthly = _shown_monthly(monthly, shown, trend_months, months)
     log.info("insights for %s: %d cards, %d breakdowns", report_month, len(cards), len(groups))
     return Insights(
         month=report_month,
@@ -127,10 +147,53 @@ def build_insights(
         trend_months=trend_months,
         trends=trends,
         breakdowns=groups,
-        kpis=_kpi_export([monthly, *group_frames]),
+        kpis=_kpi_export([shown_monthly, whole, *(group.kpi_rows for group in groups)]),
         monthly=table,
         views=views,
+        all_data={metric: reading for (metric, _), reading in readings(whole).items()},
+        agent_names=names,
     )
+
+
+def _shown_monthly(
+    monthly: pd.DataFrame, cards: list[str], trend_months: list[str], months: tuple[str, ...]
+) -> pd.DataFrame:
+    """The monthly rows the report shows: the cards' months and trends, the histogram lines."""
+    period = monthly["period"].astype(str)
+    on_cards = monthly["metric"].isin(cards) & period.isin([*trend_months, *months])
+    markers = (
+        monthly["metric"].isin(DISTRIBUTION_MARKERS)
+        & (period == months[0])
+        & monthly["value"].notna()
+    )
+    return monthly[on_cards | markers]
+
+
+def agent_names(warehouse: Any) -> dict[str, str]:
+    """Agent id → name from the warehouse's ``agents`` table (empty when it has none)."""
+    with warehouse.connect(read_only=True) as con:
+        if not warehouse.has_table(con, "agents"):
+            return {}
+        columns = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'agents'"
+            ).fetchall()
+        }
+        if not {"agent_id", "name"} <= columns:
+            return {}
+        rows = con.execute(
+            "SELECT agent_id, any_value(trim(name)) FROM agents "
+            "WHERE agent_id IS NOT NULL AND trim(coalesce(name, '')) <> '' GROUP BY agent_id"
+        ).fetchall()
+    return {str(agent): name for agent, name in rows}
+
+
+def agent_label(agent: object, names: dict[str, str], lang: str) -> str:
+    """How an agent reads: "Name (id)" where the warehouse names them, else the id."""
+    text = dimension_value("agent", agent, lang)
+    name = names.get(str(agent)) if agent is not None else None
+    return f"{name} ({text})" if name else text
 
 
 def _choose_month(warehouse: Any, monthly: pd.DataFrame, month: str | None) -> tuple[str, bool]:
@@ -186,34 +249,51 @@ def _trends(monthly: pd.DataFrame, metrics: list[str], months: list[str]) -> pd.
 
 
 def _breakdowns(
-    warehouse: Any, settings: Any, month: str, metrics: list[str], lang: str
-) -> tuple[list[Breakdown], list[pd.DataFrame]]:
+    warehouse: Any,
+    settings: Any,
+    month: str,
+    metrics: list[str],
+    lang: str,
+    names: dict[str, str],
+) -> list[Breakdown]:
     """One compute_kpis call per dimension, for the KPIs the monthly figures hold."""
     from cxlens.metrics import compute_kpis
 
-    breakdowns, frames = [], []
+    breakdowns: list[Breakdown] = []
     if not metrics:
-        return breakdowns, frames
+        return breakdowns
     for dimension in catalogue.BREAKDOWN_DIMENSIONS:
         frame = compute_kpis(warehouse, settings, by=["month", dimension], metrics=metrics)
         frame = frame[frame["period"].astype(str) == month]
-        frames.append(frame)
-        breakdown = _breakdown(dimension, frame, lang)
+        breakdown = _breakdown(dimension, frame, lang, names)
         if breakdown is not None:
             breakdowns.append(breakdown)
-    return breakdowns, frames
+    return breakdowns
 
 
-def _breakdown(dimension: str, frame: pd.DataFrame, lang: str) -> Breakdown | None:
+def _breakdown(
+    dimension: str, frame: pd.DataFrame, lang: str, names: dict[str, str]
+) -> Breakdown | None:
     """The long table of one dimension, or None when no group has a name or a value."""
     rows = frame.assign(key=[group.get(dimension) for group in frame["group"]])
     rows = rows[rows["value"].notna()]
     if rows.empty or rows["key"].isna().all():
         return None
-    rows = rows.assign(label=[dimension_value(dimension, key, lang) for key in rows["key"]])
+    keys = list(dict.fromkeys(rows["key"]))
+    if dimension == "agent":
+        labels = {key: agent_label(key, names, lang) for key in keys}
+    else:
+        labels = {key: dimension_value(dimension, key, lang) for key in keys}
+    rows = rows.assign(label=[labels[key] for key in rows["key"]])
     metrics = [metric for metric in catalogue.BREAKDOWN if metric in set(rows["metric"])]
     columns = ["key", "label", "metric", "value", "n", "ci_low", "ci_high"]
-    return Breakdown(dimension, metrics, rows[columns].reset_index(drop=True), _key_order(rows))
+    return Breakdown(
+        dimension,
+        metrics,
+        rows[columns].reset_index(drop=True),
+        _key_order(rows),
+        kpi_rows=rows[KPI_COLUMNS],
+    )
 
 
 def _key_order(rows: pd.DataFrame) -> list[Any]:

@@ -5,8 +5,10 @@ month a year earlier. A change is *better* or *worse* by the KPI's direction;
 it is *within noise* when both months carry a 95 % interval and the difference
 is smaller than about twice its standard error (each month's standard error is
 read off its interval: half-width ÷ 1.96). This is an approximation for
-Wilson and NPS intervals, good enough to grey out a wobble; durations and
-counts carry no interval, so their changes are never greyed.
+Wilson and NPS intervals, good enough to grey out a wobble. Medians,
+percentiles and counts carry no interval: their change is coloured only when it
+is material, at least ``MATERIAL_CHANGE`` (10 %) of the earlier value; a
+smaller one reads "changed slightly", in grey.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from cxlens.insights.catalogue import NEUTRAL, UP, KpiView
 from cxlens.insights.labels import kpi_name, label
 
 Z_95 = 1.959964
+MATERIAL_CHANGE = 0.10  # relative change that colours a KPI without an interval
 
 BETTER = "better"
 WORSE = "worse"
 NOISE = "noise"
+SLIGHT = "slight"
 CHANGED = "neutral"
 UNCHANGED = "unchanged"
 NO_DATA = "none"
@@ -131,24 +135,27 @@ def compare(current: Reading, base: Reading, view: KpiView) -> Change:
         return Change(base, None, None, NO_DATA)
     delta = current.value - base.value
     relative = delta / abs(base.value) if base.value else None
-    return Change(base, delta, relative, _verdict(current, base, delta, view))
+    return Change(base, delta, relative, _verdict(current, base, delta, relative, view))
 
 
-def _verdict(current: Reading, base: Reading, delta: float, view: KpiView) -> str:
+def _verdict(
+    current: Reading, base: Reading, delta: float, relative: float | None, view: KpiView
+) -> str:
     if delta == 0:
         return UNCHANGED
     if view.better == NEUTRAL:
         return CHANGED
-    if _within_noise(current, base, delta):
-        return NOISE
+    if current.standard_error is not None and base.standard_error is not None:
+        if _within_noise(current, base, delta):
+            return NOISE
+    elif relative is not None and abs(relative) < MATERIAL_CHANGE:
+        return SLIGHT
     improved = delta > 0 if view.better == UP else delta < 0
     return BETTER if improved else WORSE
 
 
 def _within_noise(current: Reading, base: Reading, delta: float) -> bool:
     errors = (current.standard_error, base.standard_error)
-    if any(error is None for error in errors):
-        return False
     spread = math.sqrt(sum(error * error for error in errors))
     return spread > 0 and abs(delta) < Z_95 * spread
 

@@ -33,10 +33,14 @@ LABELS: dict[str, dict[str, str]] = {
     "noise": {"en": "within noise", "zh": "在误差范围内"},
     "neutral": {"en": "changed", "zh": "变化"},
     "unchanged": {"en": "unchanged", "zh": "持平"},
+    "slight": {"en": "changed slightly", "zh": "小幅变化"},
     "noise_note": {
         "en": "Green: better; red: worse; grey: the change lies within the 95 % intervals' "
-        "noise (or the KPI has no better direction).",
-        "zh": "绿色：改善；红色：变差；灰色：变化在 95% 置信区间的误差范围内（或该指标无好坏方向）。",
+        "noise, or the KPI has no better direction. Medians, percentiles and counts carry no "
+        "interval: their changes are coloured from {threshold} up, and smaller ones read "
+        '"changed slightly".',
+        "zh": "绿色：改善；红色：变差；灰色：变化在 95% 置信区间的误差范围内，或该指标无好坏方向。"
+        "中位数、百分位数和计数没有置信区间：变化达到 {threshold} 才着色，更小的变化标为“小幅变化”。",
     },
     # Sections
     "section_kpis": {"en": "Key figures", "zh": "核心指标"},
@@ -48,6 +52,16 @@ LABELS: dict[str, dict[str, str]] = {
     "section_quality": {"en": "Data quality", "zh": "数据质量"},
     "section_cleaning": {"en": "Cleaning log", "zh": "清洗日志"},
     "section_definitions": {"en": "Definitions", "zh": "指标定义"},
+    "section_all_data": {"en": "Over all the data", "zh": "全部数据指标"},
+    "all_data_note": {
+        "en": "These figures cover all the data, not only the report month, "
+        "so they carry no monthly comparison.",
+        "zh": "以下指标按全部数据计算，而非仅本月，因此不做月度对比。",
+    },
+    "no_trend_data": {
+        "en": "No data in the months shown ({first} to {last}).",
+        "zh": "所示月份（{first} 至 {last}）没有数据。",
+    },
     # Dimensions
     "channel": {"en": "Channel", "zh": "渠道"},
     "category": {"en": "Category", "zh": "类别"},
@@ -91,6 +105,8 @@ LABELS: dict[str, dict[str, str]] = {
     "survey_kind": {"en": "Survey", "zh": "问卷"},
     "comment": {"en": "Comment", "zh": "留言"},
     "responded_at": {"en": "Answered", "zh": "回复时间"},
+    "responded_at_local": {"en": "Answered (local)", "zh": "回复时间（当地）"},
+    "period_all": {"en": "all data", "zh": "全部数据"},
     "minutes": {"en": "min", "zh": "分钟"},
     "hours": {"en": "h", "zh": "小时"},
     "points": {"en": "pts", "zh": "分"},

@@ -29,31 +29,43 @@ FONT = "-apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 'Noto Sans 
 PLOTLY_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
+# Upper ends a rate axis may take: the smallest that holds the data with some room.
+RATE_CEILINGS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+
+
 def _layout(figure: go.Figure, title: str, height: int, legend: bool = False) -> go.Figure:
+    """Common look; a legend sits in a row above the plot, where it hides no data."""
     figure.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
+        title={"text": title, "x": 0, "y": 0.98, "yref": "container", "yanchor": "top"},
+        title_font={"size": 15},
         template="plotly_white",
         height=height,
-        margin={"l": 50, "r": 20, "t": 45, "b": 40},
+        margin={"l": 55, "r": 20, "t": 80 if legend else 45, "b": 40},
         font={"family": FONT, "size": 12},
         showlegend=legend,
         legend={
-            "x": 0.99,
-            "xanchor": "right",
-            "y": 0.99,
-            "yanchor": "top",
-            "bgcolor": "rgba(255,255,255,0.85)",
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
             "font": {"size": 11},
         },
     )
     return figure
 
 
-def trend_figure(insights: Insights, card: KpiCard) -> go.Figure:
-    """A KPI's monthly series with its 95 % band where it has one; n in the hover text."""
+def trend_figure(insights: Insights, card: KpiCard) -> go.Figure | None:
+    """A KPI's monthly series with its 95 % band where it has one; n in the hover text.
+
+    None when the KPI has no value in any month shown: the page then says so in
+    a sentence instead of drawing empty axes.
+    """
     import plotly.graph_objects as go
 
     series = insights.trends[insights.trends["metric"] == card.metric]
+    if series["value"].isna().all():
+        return None
     series = series.assign(month_start=pd.to_datetime(series["period"] + "-01"))
     unit, lang = card.view.unit, insights.lang
     hover = [
@@ -73,7 +85,7 @@ def trend_figure(insights: Insights, card: KpiCard) -> go.Figure:
             hoverinfo="text",
         )
     )
-    figure.update_yaxes(**_axis_format(unit))
+    figure.update_yaxes(**axis_format(unit, series))
     step = "M1" if len(series) <= 8 else "M3"
     figure.update_xaxes(type="date", tickformat="%Y-%m", dtick=step, ticklabelmode="instant")
     return _layout(figure, card.name, 260)
@@ -98,9 +110,22 @@ def _n(n: object) -> str:
     return "—" if is_missing(n) else f"{int(n):,}"
 
 
-def _axis_format(unit: str) -> dict:
+def axis_format(unit: str, series: pd.DataFrame) -> dict:
+    """The value axis of a trend: rates from 0 % to a ceiling that fits, NPS −100 to 100.
+
+    A rate axis runs from 0 to the smallest of ``RATE_CEILINGS`` that holds the
+    values with 10 % room (100 % once they pass half; a wide band of a small
+    month may run off the top rather than flatten the line), and its ticks carry
+    a decimal when the axis ends at 10 % or below, so a 1.2 % churn rate does not
+    sit on ticks that all read "0%" or "1%".
+    """
     if unit == RATE:
-        return {"tickformat": ".0%", "rangemode": "tozero"}
+        highest = series["value"].astype(float).max()
+        highest = 0.0 if pd.isna(highest) else float(highest)
+        ceiling = next((top for top in RATE_CEILINGS if highest * 1.1 <= top), 1.0)
+        if highest > 0.5:
+            ceiling = 1.0
+        return {"range": [0, ceiling], "tickformat": ".1%" if ceiling <= 0.1 else ".0%"}
     if unit == POINTS:
         return {"range": [-100, 100]}
     return {"rangemode": "tozero"}

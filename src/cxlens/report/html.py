@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cxlens.insights import definition, dimension_value, kpi_name, label
+from cxlens.insights.cards import MATERIAL_CHANGE
 from cxlens.insights.catalogue import BREAKDOWN
+from cxlens.insights.cleaning import flag_name, rule_description, table_name
 from cxlens.insights.formatting import format_interval, format_n, format_value
 from cxlens.report import charts
 
@@ -28,6 +30,7 @@ VERDICT_CLASS = {
     "better": "good",
     "worse": "bad",
     "noise": "flat",
+    "slight": "flat",
     "neutral": "flat",
     "unchanged": "flat",
     "none": "none",
@@ -54,14 +57,16 @@ def render_html(insights: Insights, details: Details) -> str:
         generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
         plotly_js=Markup(get_plotlyjs()),
         cards=[_card(card) for card in insights.cards],
-        trend_charts=[Markup(_div(charts.trend_figure(insights, card))) for card in insights.cards],
+        threshold=f"{MATERIAL_CHANGE:.0%}",
+        all_data=_all_data(insights),
+        trend_charts=[_trend(insights, card) for card in insights.cards],
         distributions=_distributions(insights, details),
         heatmap=Markup(_div(charts.heatmap_figure(details.arrivals, insights.lang))),
         arrivals_total=int(details.arrivals.to_numpy().sum()),
         breakdowns=[_breakdown_table(insights, breakdown) for breakdown in insights.breakdowns],
         comments=_comments(details.comments, insights.lang),
-        quality_flags=_records(details.quality_flags),
-        cleaning_log=_records(details.cleaning_log),
+        quality_flags=_quality_flags(details.quality_flags, insights.lang),
+        cleaning_log=_cleaning_log(details.cleaning_log, insights.lang),
         definitions=_definitions(insights),
     )
 
@@ -92,6 +97,36 @@ def _card(card: KpiCard) -> dict[str, Any]:
         "hours": card.hours_text,
         "changes": changes,
     }
+
+
+def _trend(insights: Insights, card: KpiCard) -> dict[str, Any]:
+    """A trend chart, or its title and a sentence when the months shown hold no value."""
+    from markupsafe import Markup
+
+    figure = charts.trend_figure(insights, card)
+    if figure is not None:
+        return {"title": card.name, "chart": Markup(_div(figure)), "note": ""}
+    months = insights.trend_months
+    note = label("no_trend_data", insights.lang, first=months[0], last=months[-1])
+    return {"title": card.name, "chart": None, "note": note}
+
+
+def _all_data(insights: Insights) -> list[dict[str, Any]]:
+    """KPIs computed over all the data (period "all"): value, n and interval, no comparison."""
+    lang = insights.lang
+    shown = []
+    for metric, reading in insights.all_data.items():
+        unit = insights.views[metric].unit if metric in insights.views else "score"
+        shown.append(
+            {
+                "metric": metric,
+                "name": kpi_name(metric, lang),
+                "value": format_value(reading.value, unit, lang),
+                "n": format_n(reading.n),
+                "interval": format_interval(reading.ci_low, reading.ci_high, unit, lang),
+            }
+        )
+    return shown
 
 
 def _distributions(insights: Insights, details: Details) -> list[dict[str, Any]]:
@@ -151,6 +186,21 @@ def _breakdown_table(insights: Insights, breakdown: Breakdown) -> dict[str, Any]
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _quality_flags(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    names = [flag_name(flag, lang) for flag in frame["flag"]]
+    return _records(frame.assign(name=names))
+
+
+def _cleaning_log(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """The cleaning log with table names and rule descriptions in the report's language."""
+    descriptions = [
+        rule_description(rule, text if isinstance(text, str) else "", lang)
+        for rule, text in zip(frame["rule"], frame["description"], strict=True)
+    ]
+    tables = [table_name(name, lang) for name in frame["table_name"]]
+    return _records(frame.assign(description=descriptions, table_label=tables))
 
 
 def _comments(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:

@@ -6,10 +6,12 @@ Comments, Data quality, Cleaning log and Definitions; names in the report's
 language. Numbers stay numbers with formats (``0.0%`` for rates, minutes with one
 decimal), so a reader can sort, filter and chart them.
 
-Text from customers and agents is written as text, never as a formula: the
-workbook is opened with ``strings_to_formulas`` off, and text that Excel would
-read as a formula once edited (``=``, ``+``, ``-``, ``@``, tab, CR) is marked with
-Excel's quote prefix.
+Text from customers and agents is written with ``write_string`` as a string
+cell, exactly as given: the workbook is opened with ``strings_to_formulas`` and
+``strings_to_urls`` off, so ``=1+1`` stays the text ``=1+1`` (a string cell is
+never evaluated) and a web address stays plain text, not a link. No apostrophe
+is added: in a string cell it would only corrupt the text. The CSV exports,
+which a spreadsheet does parse, neutralise such text instead (``exports.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxlens.insights import LABELS, definition, dimension_value, kpi_name, label
-from cxlens.insights.catalogue import BREAKDOWN, COUNT, MINUTES, MONEY, POINTS, RATE
-from cxlens.report.exports import risky_text
+from cxlens.insights.assemble import agent_label
+from cxlens.insights.catalogue import BREAKDOWN, COUNT, MINUTES, MONEY, POINTS, RATE, SCORE
+from cxlens.insights.cleaning import flag_name, rule_description, table_name
 
 if TYPE_CHECKING:
     from cxlens.insights import Insights, KpiCard
@@ -53,7 +56,6 @@ class Formats:
         self.header = workbook.add_format({"bold": True, "bg_color": "#e2e8f0", "text_wrap": True})
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.text = workbook.add_format({"text_wrap": False})
-        self.quoted = workbook.add_format({"quote_prefix": True})
         self.date = workbook.add_format({"num_format": DATE_FORMAT})
         self.integer = workbook.add_format({"num_format": "#,##0"})
         self._cache: dict[tuple[str, str | None], Any] = {}
@@ -100,15 +102,12 @@ def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
         _breakdowns_sheet(
             workbook.add_worksheet(label("sheet_breakdowns", lang)), insights, formats
         )
-        _frame_sheet(
-            workbook, "sheet_tickets", _tickets_frame(details.tickets, lang), formats, lang
-        )
-        _frame_sheet(
-            workbook, "sheet_comments", _comments_frame(details.all_comments, lang), formats, lang
-        )
-        quality = details.quality_flags.rename(columns={"tickets": "tickets_flagged"})
-        _frame_sheet(workbook, "sheet_quality", quality, formats, lang)
-        _frame_sheet(workbook, "sheet_cleaning", details.cleaning_log, formats, lang)
+        tickets = _readable(details.tickets, insights)
+        _frame_sheet(workbook, "sheet_tickets", tickets, formats, lang)
+        comments = _readable(details.all_comments, insights)
+        _frame_sheet(workbook, "sheet_comments", comments, formats, lang)
+        _frame_sheet(workbook, "sheet_quality", _quality_frame(details, lang), formats, lang)
+        _frame_sheet(workbook, "sheet_cleaning", _cleaning_frame(details, lang), formats, lang)
         _definitions_sheet(
             workbook.add_worksheet(label("sheet_definitions", lang)), insights, formats
         )
@@ -146,6 +145,23 @@ def _summary_sheet(sheet: Any, insights: Insights, formats: Formats) -> None:
         headers,
         widths=[30, 12, 10, 11, 11, 16, 16, 14, 16, 16, 14],
     )
+    _all_data_rows(sheet, top + len(insights.cards) + 2, insights, formats)
+
+
+def _all_data_rows(sheet: Any, top: int, insights: Insights, formats: Formats) -> None:
+    """Below the cards: the KPIs computed over all the data, with value, n and interval."""
+    if not insights.all_data:
+        return
+    lang = insights.lang
+    sheet.write_string(top, 0, label("section_all_data", lang), formats.header)
+    sheet.write_string(top, 1, label("all_data_note", lang))
+    for offset, (metric, reading) in enumerate(insights.all_data.items(), start=1):
+        unit = insights.views[metric].unit if metric in insights.views else SCORE
+        sheet.write_string(top + offset, 0, kpi_name(metric, lang))
+        _number(sheet, top + offset, 1, reading.value, formats.value(unit))
+        _number(sheet, top + offset, 2, reading.n, formats.integer)
+        _number(sheet, top + offset, 3, reading.ci_low, formats.value(unit))
+        _number(sheet, top + offset, 4, reading.ci_high, formats.value(unit))
 
 
 def _summary_row(sheet: Any, row: int, card: KpiCard, formats: Formats) -> None:
@@ -276,26 +292,45 @@ def _breakdown_row(
 
 
 def _text(sheet: Any, row: int, column: int, text: str, formats: Formats) -> None:
-    """Untrusted text as a string cell, quote-prefixed when it looks like a formula."""
-    risky = bool(risky_text(pd.Series([text], dtype=object)).iloc[0])
-    sheet.write_string(row, column, text, formats.quoted if risky else formats.text)
+    """Untrusted text as a string cell, exactly as given (never evaluated, never a link)."""
+    sheet.write_string(row, column, text, formats.text)
 
 
-def _tickets_frame(tickets: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The month's tickets with channels named in the report's language."""
-    if "channel" not in tickets.columns:
-        return tickets
-    names = {
-        code: dimension_value("channel", code, lang)
-        for code in tickets["channel"].dropna().unique()
-    }
-    return tickets.assign(channel=tickets["channel"].map(names))
+def _readable(frame: pd.DataFrame, insights: Insights) -> pd.DataFrame:
+    """Tickets or comments with channels in the report's language and agents by name."""
+    lang, readable = insights.lang, frame
+    if "channel" in frame.columns:
+        codes = frame["channel"].dropna().unique()
+        names = {code: dimension_value("channel", code, lang) for code in codes}
+        readable = readable.assign(channel=frame["channel"].map(names))
+    if "agent_id" in frame.columns and insights.agent_names:
+        agents = frame["agent_id"].dropna().unique()
+        names = {agent: agent_label(agent, insights.agent_names, lang) for agent in agents}
+        readable = readable.assign(agent_id=frame["agent_id"].map(names))
+    return readable
 
 
-def _comments_frame(comments: pd.DataFrame, lang: str) -> pd.DataFrame:
-    if "channel" not in comments.columns:
-        return comments
-    return _tickets_frame(comments, lang)
+def _quality_frame(details: Details, lang: str) -> pd.DataFrame:
+    """Flags with their meaning in the report's language, and the tickets carrying them."""
+    flags = details.quality_flags
+    return pd.DataFrame(
+        {
+            "flag": flags["flag"],
+            "description": [flag_name(flag, lang) for flag in flags["flag"]],
+            "tickets_flagged": flags["tickets"],
+        }
+    )
+
+
+def _cleaning_frame(details: Details, lang: str) -> pd.DataFrame:
+    """The cleaning log with table names and rule descriptions in the report's language."""
+    log = details.cleaning_log
+    descriptions = [
+        rule_description(rule, text if isinstance(text, str) else "", lang)
+        for rule, text in zip(log["rule"], log["description"], strict=True)
+    ]
+    tables = [table_name(name, lang) for name in log["table_name"]]
+    return log.assign(table_name=tables, description=descriptions)
 
 
 NUMBER_COLUMNS = {
@@ -330,11 +365,9 @@ def _column(sheet: Any, column: int, values: pd.Series, name: str, formats: Form
         number_format = formats.value(unit) if unit != POINTS else formats.number("0.##")
         sheet.write_column(1, column, cells, number_format)
     else:
-        texts = [None if cell is None else str(cell) for cell in cells]
-        sheet.write_column(1, column, texts, formats.text)
-        for row in values.index[risky_text(values).to_numpy()]:
-            position = values.index.get_loc(row)
-            sheet.write_string(1 + position, column, texts[position], formats.quoted)
+        for offset, cell in enumerate(cells):
+            if cell is not None:
+                sheet.write_string(1 + offset, column, str(cell), formats.text)
 
 
 def _widths(frame: pd.DataFrame, headers: list[str]) -> list[int]:
