@@ -91,12 +91,27 @@ class RowError:
 class RowsRejected(InputError):
     """Values in the file do not parse or break the contract. Nothing was stored."""
 
-    def __init__(self, path: Path | str, errors: list[RowError], truncated: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        errors: list[RowError],
+        truncated: bool = False,
+        total: int | None = None,
+    ) -> None:
         self.errors = errors
         self.truncated = truncated
-        more = f" (the first {len(errors)} shown)" if truncated else ""
+        self.total = max(total or 0, len(errors))
+        if truncated and self.total > len(errors):
+            head = (
+                f"{self.total:,} values rejected (the first {len(errors)} of {self.total:,} "
+                "rejected values are shown)"
+            )
+        elif truncated:
+            head = f"{len(errors)} value(s) rejected (the first {len(errors)} shown)"
+        else:
+            head = f"{len(errors)} value(s) rejected"
         lines = [
-            f"{path}: {len(errors)} value(s) rejected{more}; nothing was imported.",
+            f"{path}: {head}; nothing was imported.",
             *(f"  {error}" for error in errors),
             "Fix these cells (or map the columns with a preset) and import the file again.",
         ]

@@ -425,6 +425,32 @@ def test_zendesk_only_good_and_bad_are_satisfaction_answers(tmp_path, warehouse)
     ]
 
 
+def test_zendesk_redelivered_ticket_whose_rating_was_withdrawn_loses_its_answer(
+    tmp_path, warehouse
+):
+    # the trial: ticket 101's satisfaction went from Good to Offered in a later export;
+    # its old csat-101 must go, while 102 (Bad → Good) is replaced and 105 stays
+    path = write_zendesk(tmp_path / "export.csv")
+    import_file(warehouse, path, preset="zendesk", timezone="UTC")
+    score = ZENDESK_HEADER.index("Satisfaction Score")
+    later = [list(row) for row in ZENDESK_ROWS if row[0] in ("101", "102")]
+    later[0][score], later[1][score] = "Offered", "Good"
+    again = tmp_path / "later.csv"
+    pd.DataFrame(later, columns=ZENDESK_HEADER).to_csv(again, index=False)
+
+    result = import_file(warehouse, again, preset="zendesk", timezone="UTC")
+
+    r = query(warehouse, "SELECT response_id, score FROM raw_survey_responses ORDER BY 1")
+    assert list(zip(r["response_id"], r["score"], strict=True)) == [
+        ("csat-102", 1.0),
+        ("csat-105", 1.0),
+    ]
+    # the later file derives one answer (102) and takes back two (101, 102)
+    assert result.tables["survey_responses"] == 1
+    assert result.replaced["survey_responses"] == 2
+    assert scalar(warehouse, "SELECT count(*) FROM raw_tickets") == 5
+
+
 # -- freshdesk --------------------------------------------------------------------------
 
 FRESHDESK_CSV = """\

@@ -5,6 +5,12 @@ For each target of an import: a view maps the staged columns to canonical names
 ``latest_by`` keeps one row per key), then one ``CREATE TABLE … AS SELECT`` parses
 every column by its type, keeping the original text beside each parsed column so
 that a failed parse can be reported with the value the file holds.
+
+Amounts keep their currency: in a table with a ``currency`` column the file does
+not give, each row's currency is the sign or code beside its amount (``$`` → USD,
+``¥`` → CNY, ``1.234,50 €`` → EUR); where the file does give one, an amount whose
+sign names another currency is a row error. Counts and durations must not be
+negative; amounts may be (refunds), and so may quantities (returned items).
 """
 
 from __future__ import annotations
@@ -24,6 +30,12 @@ from cxlens.store import quote
 log = logging.getLogger(__name__)
 
 DURATION_COLUMNS = ("first_response_minutes", "resolution_minutes")
+# Counts and durations: a negative value is a mistake in the file, not a fact.
+NON_NEGATIVE = {
+    "tickets": ("reopens", "agent_replies", "customer_contacts", *DURATION_COLUMNS),
+    "order_lines": ("line_no",),
+    "customers": ("age",),
+}
 FREE_TEXT = {("tickets", "status"), ("tickets", "channel"), ("tickets", "priority")}
 KIND_WORDS = {
     "csat": ("csat", "满意度", "satisfaction", "customer satisfaction", "csat score"),
@@ -36,11 +48,17 @@ BAD_WORDS = ("bad", "unsatisfied", "dissatisfied", "不满意", "差评", "thumb
 
 @dataclass
 class Converted:
-    """One target's typed rows, in the temporary table ``name``."""
+    """One target's typed rows, in the temporary table ``name``.
+
+    ``keys`` names the table of keys this file re-delivers, when it differs from the
+    keys of ``name``: a target with ``where`` derives rows from some records only, yet
+    every record of the file replaces what was derived from it before.
+    """
 
     resolved: Resolved
     name: str
     rows: int
+    keys: str | None = None
 
 
 def install_na(con: Any, extra: list[str]) -> None:
@@ -57,7 +75,7 @@ def install_na(con: Any, extra: list[str]) -> None:
     )
 
 
-def mapped_view(con: Any, resolved: Resolved, index: int, headers: list[str]) -> str:
+def mapped_view(con: Any, resolved: Resolved, index: int | str, headers: list[str]) -> str:
     """A view of the staged rows under canonical names (text), one per target."""
     name = f"_cx_m{index}"
     columns = [f"{ROW} AS _row"]
@@ -94,25 +112,33 @@ def typed_table(
     con: Any,
     resolved: Resolved,
     view: str,
-    index: int,
+    index: int | str,
     timezone: str,
     options: dict[str, Any],
+    *,
+    workbook: bool = False,
+    only: tuple[str, ...] | None = None,
 ) -> tuple[str, list[RowError | dict[str, Any]]]:
-    """Parse every mapped column by type into ``_cx_t<index>``; column-level problems returned."""
-    plans, problems = _timestamp_plans(con, resolved, view, options)
+    """Parse every mapped column by type into ``_cx_t<index>``; column-level problems returned.
+
+    ``workbook``: the cells come from a workbook, where a date column may hold a cell
+    typed as a number (an Excel serial day). ``only``: parse just these columns.
+    """
+    wanted = [c for c in resolved.table.columns if only is None or c.name in only]
+    plans, problems = _timestamp_plans(con, resolved, view, options, workbook, only)
+    comma = _decimal_comma_columns(con, resolved, view, options, only)
     prep = {k: v for c, plan in plans.items() for k, v in parse.timestamp_prep(c, plan).items()}
     parts = {k: v for c, plan in plans.items() for k, v in parse.timestamp_parts(c, plan).items()}
     selects = ["_row"]
-    for column in resolved.table.columns:
+    for column in wanted:
         if column.name == "attributes":
             continue
-        selects.append(
-            f"{_typed_sql(resolved, column.name, column.type, plans, timezone)} "
-            f"AS {quote(column.name)}"
-        )
+        typed = _typed_sql(resolved, column.name, column.type, plans, timezone, comma)
+        selects.append(f"{typed} AS {quote(column.name)}")
         if column.name in resolved.sources and _keeps_text(resolved, column.name, column.type):
             selects.append(f"{quote(column.name)} AS {quote(column.name + '#text')}")
-    selects.append("attributes")
+    if only is None:
+        selects.append("attributes")
     inner = f"SELECT *{''.join(f', {sql} AS {quote(a)}' for a, sql in prep.items())} FROM {view}"
     inner = (
         f"SELECT *{''.join(f', {sql} AS {quote(a)}' for a, sql in parts.items())} FROM ({inner})"
@@ -128,10 +154,53 @@ def _keeps_text(resolved: Resolved, column: str, kind: str) -> bool:
     return kind != STRING or bool(choices) and (resolved.table.name, column) not in FREE_TEXT
 
 
+def key_table(
+    con: Any,
+    resolved: Resolved,
+    index: int,
+    headers: list[str],
+    timezone: str,
+    options: dict[str, Any],
+    workbook: bool,
+) -> str:
+    """The keys of every record of the file for a target with ``where``, ``where`` ignored.
+
+    A ticket export re-delivered after a rating went from Good to Offered no longer
+    yields the ``csat-<Id>`` row, but its record is still in the file: the key it
+    would derive is deleted all the same, so the old answer goes.
+    """
+    from dataclasses import replace
+
+    unfiltered = replace(resolved, where=None, latest_by=None)
+    view = mapped_view(con, unfiltered, f"{index}k", headers)
+    name, _ = typed_table(
+        con,
+        unfiltered,
+        view,
+        f"{index}k",
+        timezone,
+        options,
+        workbook=workbook,
+        only=resolved.table.key,
+    )
+    return name
+
+
 def _timestamp_plans(
-    con: Any, resolved: Resolved, view: str, options: dict[str, Any]
+    con: Any,
+    resolved: Resolved,
+    view: str,
+    options: dict[str, Any],
+    workbook: bool = False,
+    only: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, parse.TimestampPlan], list[dict[str, Any]]]:
-    columns = [c for c in resolved.table.timestamps if c in resolved.sources]
+    from dataclasses import replace
+
+    columns = [
+        c
+        for c in resolved.table.timestamps
+        if c in resolved.sources and (only is None or c in only)
+    ]
     if not columns:
         return {}, []
     profiles = _profiles(con, view, columns)
@@ -139,6 +208,8 @@ def _timestamp_plans(
     for column, profile in zip(columns, profiles, strict=True):
         hints = dict(resolved.target.hints.get(column, {}))
         plan = parse.plan_timestamp(profile, hints, options.get("dayfirst"))
+        if workbook and plan.mode == "text":
+            plan = replace(plan, serial_cells=True)
         plans[column] = plan
         if plan.problem:
             problems.append({**plan.problem, "column": column})
@@ -171,16 +242,94 @@ def _profiles(con: Any, view: str, columns: list[str]) -> list[dict[str, Any]]:
     return [{"n": 1, "n_plain": 1} if c in plain else by_column[c] for c in columns]
 
 
+def _decimal_comma_columns(
+    con: Any,
+    resolved: Resolved,
+    view: str,
+    options: dict[str, Any],
+    only: tuple[str, ...] | None = None,
+) -> set[str]:
+    """Number columns to read with a decimal comma: said so, or shown by their values.
+
+    A column is decimal-comma when some value can only be read that way (``1.234,50``,
+    ``12,5``) and none can only be read with a decimal point (``1,234.50``, ``12.5``);
+    ``decimal_comma = true / false`` (source option or column hint) says it outright.
+    """
+    columns = [c for c in _number_columns(resolved) if only is None or c in only]
+    said = {c: resolved.target.hints.get(c, {}).get("decimal_comma") for c in columns}
+    said = {c: options.get("decimal_comma") if v is None else v for c, v in said.items()}
+    chosen = {c for c, v in said.items() if v is not None and parse.truthy(v)}
+    ask = [c for c, v in said.items() if v is None]
+    if not ask:
+        return chosen
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE regexp_full_match(cx_num_text({quote(c)}), "
+        f"'{parse.DECIMAL_COMMA}')), "
+        f"count(*) FILTER (WHERE regexp_full_match(cx_num_text({quote(c)}), "
+        f"'{parse.DECIMAL_POINT}'))"
+        for c in ask
+    )
+    found = con.execute(f"SELECT {counts} FROM {view}").fetchone()
+    for i, column in enumerate(ask):
+        comma, point = found[2 * i], found[2 * i + 1]
+        if comma and not point:
+            chosen.add(column)
+        log.debug("%s.%s: %d decimal-comma, %d decimal-point values", view, column, comma, point)
+    return chosen
+
+
+def _number_columns(resolved: Resolved) -> list[str]:
+    """Mapped columns parsed as plain numbers (not durations, not survey scores)."""
+    table = resolved.table
+    return [
+        c.name
+        for c in table.columns
+        if c.type in (FLOAT, INT)
+        and c.name in resolved.sources
+        and not _is_duration(resolved, c.name)
+        and not (table.name == "survey_responses" and c.name in ("score", "scale_min", "scale_max"))
+    ]
+
+
+def _is_duration(resolved: Resolved, column: str) -> bool:
+    hints = resolved.target.hints.get(column, {})
+    return resolved.table.column(column).type == FLOAT and (
+        column in DURATION_COLUMNS or "unit" in hints
+    )
+
+
+def money_columns(resolved: Resolved) -> list[str]:
+    """Mapped amounts whose sign can name the row's currency (tables with ``currency``)."""
+    if "currency" not in resolved.table.column_by_name:
+        return []
+    return [
+        c.name
+        for c in resolved.table.columns
+        if c.type == FLOAT and c.name in resolved.sources and not _is_duration(resolved, c.name)
+    ]
+
+
+def _currency_sql(resolved: Resolved) -> str:
+    """The currency the amounts' signs name (a file without a currency column)."""
+    signs = [f"cx_currency({quote(c)})" for c in money_columns(resolved)]
+    if not signs:
+        return "CAST(NULL AS VARCHAR)"
+    return signs[0] if len(signs) == 1 else f"coalesce({', '.join(signs)})"
+
+
 def _typed_sql(
     resolved: Resolved,
     column: str,
     kind: str,
     plans: dict[str, parse.TimestampPlan],
     timezone: str,
+    decimal_comma: set[str] = frozenset(),
 ) -> str:
     if column not in resolved.sources:
         if resolved.table.name == "survey_responses" and column in ("scale_min", "scale_max"):
             return _scale_sql(resolved, column)
+        if column == "currency":
+            return _currency_sql(resolved)
         return f"CAST(NULL AS {DUCKDB_TYPES[kind]})"
     table, hints = resolved.table.name, resolved.target.hints.get(column, {})
     if table == "survey_responses" and column in ("kind", "score", "scale_min", "scale_max"):
@@ -190,14 +339,16 @@ def _typed_sql(
     if kind == FLOAT and (column in DURATION_COLUMNS or "unit" in hints):
         return parse.minutes_sql(column, hints.get("unit"))
     if kind == FLOAT:
-        return parse.number_sql(column)
+        return parse.number_sql(column, column in decimal_comma)
     if kind == INT:
-        return parse.int_sql(column)
+        return parse.int_sql(column, column in decimal_comma)
     if kind == BOOL:
         return parse.bool_sql(column)
     choices = resolved.table.column(column).choices
     if choices and (table, column) not in FREE_TEXT:
         return f"lower({quote(column)})"
+    if column == "currency" and money_columns(resolved):
+        return f"coalesce({quote(column)}, {_currency_sql(resolved)})"
     return quote(column)
 
 
@@ -286,8 +437,37 @@ def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[
                     _choice_expected(resolved, name, column.choices),
                 )
             )
+    checks += _sign_checks(resolved)
     if resolved.table.name == "survey_responses":
         checks += _survey_checks(resolved)
+    return checks
+
+
+def _sign_checks(resolved: Resolved) -> list[str]:
+    """Negative counts and durations; amounts whose sign contradicts the row's currency."""
+    checks = [
+        _check(
+            f"{quote(name)} < 0",
+            name,
+            quote(name + "#text"),
+            "a count or duration of zero or more",
+        )
+        for name in NON_NEGATIVE.get(resolved.table.name, ())
+        if name in resolved.sources
+    ]
+    if "currency" in resolved.sources:
+        for name in money_columns(resolved):
+            text, sign = quote(name + "#text"), f"cx_currency({quote(name + '#text')})"
+            written = "cx_currency(currency)"
+            checks.append(
+                _check(
+                    f"{sign} IS NOT NULL AND {written} IS NOT NULL AND {sign} <> {written}",
+                    name,
+                    text,
+                    f"('an amount in ' || currency || ' as the row''s currency says, but its "
+                    f"sign means ' || {sign} || '; correct the sign or the currency')",
+                )
+            )
     return checks
 
 
@@ -355,9 +535,10 @@ def collect_errors(
     problems: list[tuple[Resolved, dict[str, Any]]],
     path: Path,
     limit: int,
-) -> list[RowError]:
-    """Up to ``limit + 1`` row errors over every target, in row order."""
+) -> tuple[list[RowError], int]:
+    """Up to ``limit + 1`` row errors over every target, in row order, and how many in all."""
     found: list[tuple[int, int, RowError]] = []
+    total = len(problems)
     for resolved, problem in problems:
         found.append(
             (
@@ -379,13 +560,15 @@ def collect_errors(
         if not checks:
             continue
         rows = con.execute(
-            f"SELECT * FROM ({' UNION ALL '.join(checks)}) ORDER BY _row LIMIT {limit + 1}"
+            f"SELECT *, count(*) OVER () FROM ({' UNION ALL '.join(checks)}) "
+            f"ORDER BY _row LIMIT {limit + 1}"
         ).fetchall()
-        for row, canonical, value, expected in rows:
+        for row, canonical, value, expected, _total in rows:
             error = _row_error(path, item.resolved, canonical, row, value, expected)
             found.append((row, target_index + 1, error))
+        total += rows[0][-1] if rows else 0
     found.sort(key=lambda entry: (entry[0], entry[1]))
-    return [error for _, _, error in found[: limit + 1]]
+    return [error for _, _, error in found[: limit + 1]], total
 
 
 def _row_error(

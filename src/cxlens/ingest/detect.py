@@ -5,6 +5,15 @@ a ``.csv`` saved as GBK), so everything here looks at bytes: magic numbers for t
 format, byte-order marks and strict decoding tries for the encoding, and the
 header line for the delimiter. Text that is not UTF-8 is transcoded, in chunks, to
 a temporary UTF-8 file that DuckDB then reads.
+
+Only encodings whose reading can be defended are taken without being named: UTF-8
+(with or without BOM), UTF-16 (BOM, or NUL bytes in ASCII text), GB18030 (which
+includes GBK and GB2312) and, for text without a single multi-byte UTF-8 sequence,
+the single-byte Windows-1252 (Latin-1 where 1252 leaves a byte undefined). A file
+that is mostly UTF-8 with some lines in another encoding (a line pasted from
+elsewhere) is refused, naming the first such line, instead of being guessed into
+a code page that garbles every line. Any other encoding must be named
+(``encoding = "big5"``).
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -26,6 +36,17 @@ CHUNK = 1 << 22  # 4 MiB
 SAMPLE = 1 << 16
 DELIMITERS = (",", "\t", ";", "|")
 Progress = Callable[[int, int, str], None] | None
+
+# A well-formed multi-byte UTF-8 sequence (what text in a single-byte code page almost
+# never contains by chance).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# Lines with non-ASCII bytes looked at before judging "mostly UTF-8" (the scan goes on
+# until the first line that is not UTF-8 is found, to name it).
+MIXED_SAMPLE_LINES = 2000
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -53,8 +74,19 @@ def sniff(path: Path, encoding: str | None = None, progress: Progress = None) ->
         return Sniffed("xlsx", None, sha256(path, progress))
     if head.startswith(b"PAR1"):
         return Sniffed("parquet", None, sha256(path, progress))
+    if not head:
+        raise UnreadableFile(
+            f"{path}: the file is empty (0 bytes); export the data again and import the new file",
+            path,
+        )
     digest, text_encoding = _text_encoding(path, head, encoding, progress)
     first = _first_text(path, text_encoding)
+    if not first and len(head) < SAMPLE:
+        raise UnreadableFile(
+            f"{path}: the file is empty (it holds only blank lines); export the data again "
+            "and import the new file",
+            path,
+        )
     fmt = "json" if first[:1] in ("[", "{") else "csv"
     return Sniffed(fmt, text_encoding, digest)
 
@@ -181,20 +213,76 @@ def _decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, final: bool = Fal
 
 
 def _guess_legacy(path: Path, head: bytes) -> str:
-    """Not UTF-8: GB18030 (a superset of GBK and GB2312) when it decodes, else the best guess."""
-    if _decodes_whole(path, "gb18030"):
+    """Not all UTF-8: refuse mixed files; else GB18030, else Windows-1252 / Latin-1."""
+    _refuse_mixed_utf8(path)
+    chinese = _decodes_whole(path, "gb18030")
+    if chinese and not _looks_single_byte(head):
         return "gb18030"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(head).best()
-    if best is not None and best.encoding and _decodes_whole(path, best.encoding):
-        return codecs.lookup(best.encoding).name
+    if not _has_utf8_multibyte(path):
+        return "cp1252" if _decodes_whole(path, "cp1252") else "latin-1"
+    if chinese:
+        return "gb18030"
     raise UnreadableFile(
-        f"{path}: the text encoding is not recognised (not UTF-8, UTF-16 or GB18030); save "
-        "the file as 'CSV UTF-8' and import it again, or name the encoding with the source "
-        'option encoding = "..."',
+        f"{path}: the text encoding is not recognised (not UTF-8, UTF-16, GB18030/GBK or a "
+        "single-byte Western encoding); save the file as 'CSV UTF-8' and import it again, "
+        'or name the encoding with the source option encoding = "..." (e.g. "big5")',
         path,
     )
+
+
+def _refuse_mixed_utf8(path: Path) -> None:
+    """A file mostly in UTF-8 with some lines that are not: name the first bad line.
+
+    Lines holding non-ASCII bytes are sorted into those that are valid UTF-8 and those
+    that are not. When the valid ones are at least as many, the file is UTF-8 with
+    lines from elsewhere, and no single encoding reads all of it correctly.
+    """
+    good = bad = 0
+    first: tuple[int, int] | None = None
+    offset = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.isascii():
+                try:
+                    line.decode("utf-8")
+                    good += 1
+                except UnicodeDecodeError as error:
+                    bad += 1
+                    first = first or (number, offset + error.start)
+                if first and good + bad >= MIXED_SAMPLE_LINES:
+                    break
+            offset += len(line)
+    if first is None or good < bad:
+        return
+    line, byte = first
+    raise UnreadableFile(
+        f"{path}: line {line} (byte {byte}) is not UTF-8, though the rest of the file is; "
+        "the file mixes encodings (often a line pasted from another program). Open it in "
+        "an editor, re-save the whole file as UTF-8 (in Excel: 'CSV UTF-8') and import it "
+        "again",
+        path,
+    )
+
+
+def _looks_single_byte(head: bytes) -> bool:
+    """Whether non-ASCII bytes stand mostly alone, as accents do in Western text.
+
+    GB18030 decodes much Western text too (``è`` followed by a letter is a valid
+    GBK pair), but Chinese text comes in runs of two or more high bytes.
+    """
+    runs = re.findall(rb"[\x80-\xff]+", head)
+    return sum(len(run) == 1 for run in runs) * 2 > len(runs)
+
+
+def _has_utf8_multibyte(path: Path) -> bool:
+    """Whether any well-formed multi-byte UTF-8 sequence occurs in the file."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if _UTF8_MULTIBYTE.search(tail + chunk):
+                return True
+            tail = chunk[-3:]
+    return False
 
 
 def _decodes_whole(path: Path, encoding: str) -> bool:

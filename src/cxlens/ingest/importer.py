@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cxlens.errors import ConfigError, RowsRejected
+from cxlens.errors import ColumnsError, ConfigError, RowsRejected
 from cxlens.ingest import convert, detect, mapping, parse, readers, write
 from cxlens.ingest.presets import get_preset
 from cxlens.ingest.presets.base import Preset, Target
 from cxlens.schema import table as schema_table
+from cxlens.store import quote
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,11 @@ READ_OPTIONS = ("delimiter", "header", "names", "skip_rows", "na_values", "null_
 
 @dataclass
 class ImportResult:
-    """What one import did: rows per table, rows that replaced earlier ones, how it was read."""
+    """What one import did: rows per table, rows that replaced earlier ones, how it was read.
+
+    ``sheets`` lists every sheet of a workbook and ``sheet_chosen`` says whether the
+    sheet read was asked for; ``records`` counts the file's records (0: header only).
+    """
 
     source: str
     tables: dict[str, int] = field(default_factory=dict)
@@ -36,24 +41,54 @@ class ImportResult:
     format: str = ""
     encoding: str | None = None
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    sheet_chosen: bool = False
+    records: int | None = None
 
     def describe(self) -> str:
         """One line per table, e.g. ``tickets: 120 rows from t.csv (csv, utf-8; 3 replaced)``."""
         how = self.format + (f", sheet {self.sheet!r}" if self.sheet else "")
         how += f", {self.encoding}" if self.encoding else ""
         lines = []
-        for table, rows in self.tables.items():
-            replaced = self.replaced.get(table, 0)
-            note = f"; {replaced} replaced earlier rows" if replaced else ""
-            lines.append(f"{table}: {rows} rows imported from {self.source} ({how}{note})")
-        return "\n".join(lines) or f"{self.source}: no rows imported ({how})"
+        if self.records == 0:
+            lines.append(
+                f"{self.source}: no records (the file has a header but no rows); nothing "
+                f"imported ({how})"
+            )
+        else:
+            for table, rows in self.tables.items():
+                replaced = self.replaced.get(table, 0)
+                note = f"; {replaced} replaced earlier rows" if replaced else ""
+                lines.append(f"{table}: {rows} rows imported from {self.source} ({how}{note})")
+        if not lines:
+            lines.append(f"{self.source}: no rows imported ({how})")
+        if self.sheet_note():
+            lines.append(self.sheet_note())
+        return "\n".join(lines)
+
+    def sheet_note(self) -> str:
+        """Which sheet of a several-sheet workbook was read, when nobody chose it."""
+        return sheet_note(self.sheet, self.sheets, self.sheet_chosen)
+
+
+def sheet_note(sheet: str | None, sheets: list[str], chosen: bool) -> str:
+    """``read sheet 'ReadMe' (of ReadMe, Data); pass --sheet to choose``, or ''."""
+    if chosen or sheet is None or len(sheets) < 2:
+        return ""
+    return f"read sheet {sheet!r} (of {', '.join(sheets)}); pass --sheet to choose"
 
 
 class RecordsRejected(RowsRejected):
     """Rows rejected in a JSON or Parquet file, where row numbers count records from 1."""
 
-    def __init__(self, path: Path | str, errors: list[Any], truncated: bool = False) -> None:
-        super().__init__(path, errors, truncated)
+    def __init__(
+        self,
+        path: Path | str,
+        errors: list[Any],
+        truncated: bool = False,
+        total: int | None = None,
+    ) -> None:
+        super().__init__(path, errors, truncated, total)
         note = "(In this file, 'row N' means the N-th record, counting from 1.)"
         self.args = (f"{self.args[0]}\n{note}",)
 
@@ -76,11 +111,12 @@ def import_file(
     a known export layout; ``timezone`` the IANA zone of naive times in the file
     (stored as UTC); ``sheet`` the workbook sheet (default the first); ``options``
     the source's extra settings (``dayfirst``, ``delimiter``, ``encoding``,
-    ``columns``, ``hints``, ``header``, ``names``, ``skip_rows``, ``na_values``).
+    ``columns``, ``hints``, ``header``, ``names``, ``skip_rows``, ``na_values``,
+    ``decimal_comma``; a nested ``options`` table counts as if written at the top).
     Raises ``UnreadableFile``, ``ColumnsError`` or ``RowsRejected`` (up to
-    ``max_errors`` row errors), having written nothing.
+    ``max_errors`` row errors, and how many there are in all), having written nothing.
     """
-    path, options = Path(path), dict(options or {})
+    path, options = Path(path), flatten_options(options)
     chosen = get_preset(preset) if preset else None
     _check_zone(timezone)
     targets = _targets(table, chosen)
@@ -107,6 +143,10 @@ def import_file(
             )
         finally:
             _drop_temporaries(con)
+    if result.records == 0:
+        log.warning("%s: the file has a header but no records; nothing was imported", path)
+    if result.sheet_note():
+        log.warning("%s: %s", path, result.sheet_note())
     log.info(
         "imported %s: %s (%s, %s)",
         path,
@@ -115,6 +155,25 @@ def import_file(
         result.encoding or "binary",
     )
     return result
+
+
+def flatten_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """A source's options as one flat dict.
+
+    ``[[sources]]`` entries give options beside ``path`` (``dayfirst = true``); a user
+    may also write ``options = { dayfirst = true }``, which arrives nested under
+    ``options``. Both count; a key written at the top wins over the nested one.
+    """
+    flat = dict(options or {})
+    nested = flat.pop("options", None)
+    if nested is None:
+        return flat
+    if not isinstance(nested, dict):
+        raise ConfigError(
+            f"options = {nested!r} in [[sources]] must be a table, e.g. "
+            "options = { dayfirst = true }"
+        )
+    return {**nested, **flat}
 
 
 def _check_zone(timezone: str) -> None:
@@ -164,15 +223,43 @@ def _import(
         targets = [mapping.auto_target(targets, staged.headers, options)]
     elif options.get("hints"):
         targets = [_with_hints(t, options["hints"]) for t in targets]
-    resolved = [mapping.resolve(t, staged.headers, path, preset) for t in targets]
+    resolved = _resolve(targets, staged, path, preset, sheet is not None)
     parse.install_macros(con)
     convert.install_na(con, list(read.get("na_values") or []))
     converted, problems = _convert(con, resolved, staged, timezone, options)
-    errors = convert.collect_errors(con, converted, problems, path, max_errors)
+    errors, total = convert.collect_errors(con, converted, problems, path, max_errors)
     if errors:
         rejected = RecordsRejected if staged.records else RowsRejected
-        raise rejected(path, errors[:max_errors], truncated=len(errors) > max_errors)
-    return _write(con, path, sniffed, staged, converted, preset, timezone, options)
+        raise rejected(path, errors[:max_errors], truncated=len(errors) > max_errors, total=total)
+    result = _write(con, path, sniffed, staged, converted, preset, timezone, options)
+    result.sheets, result.sheet_chosen = list(staged.sheets), sheet is not None
+    result.records = _records(con, staged)
+    return result
+
+
+def _resolve(
+    targets: list[Target],
+    staged: readers.Staged,
+    path: Path,
+    preset: Preset | None,
+    sheet_chosen: bool,
+) -> list[mapping.Resolved]:
+    """Resolve every target; a workbook's missing columns also name its other sheets."""
+    try:
+        return [mapping.resolve(t, staged.headers, path, preset) for t in targets]
+    except ColumnsError as error:
+        note = sheet_note(staged.sheet, list(staged.sheets), sheet_chosen)
+        if not note:
+            raise
+        raise ColumnsError(
+            f"{error}\nIn this workbook cxlens {note}.", path, error.missing
+        ) from None
+
+
+def _records(con: Any, staged: readers.Staged) -> int:
+    """Records the file holds: staged rows with at least one value."""
+    present = " OR ".join(f"{quote(h)} IS NOT NULL" for h in staged.headers) or "FALSE"
+    return con.execute(f"SELECT count(*) FROM {readers.STAGE} WHERE {present}").fetchone()[0]
 
 
 def _with_hints(target: Target, hints: dict[str, Any]) -> Target:
@@ -190,11 +277,17 @@ def _convert(
     options: dict[str, Any],
 ) -> tuple[list[convert.Converted], list[tuple[mapping.Resolved, dict[str, Any]]]]:
     converted, problems = [], []
+    workbook = staged.format == "xlsx"
     for index, item in enumerate(resolved):
         view = convert.mapped_view(con, item, index, staged.headers)
-        name, found = convert.typed_table(con, item, view, index, timezone, options)
+        name, found = convert.typed_table(
+            con, item, view, index, timezone, options, workbook=workbook
+        )
         rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-        converted.append(convert.Converted(item, name, rows))
+        keys = None
+        if item.where:
+            keys = convert.key_table(con, item, index, staged.headers, timezone, options, workbook)
+        converted.append(convert.Converted(item, name, rows, keys))
         problems += [(item, problem) for problem in found]
     return converted, problems
 
@@ -217,7 +310,9 @@ def _write(
     for item in converted:
         table = item.resolved.table
         write.ensure_raw_table(con, table)
-        inserted, replaced = write.replace_rows(con, table, item.name, str(path), batch)
+        inserted, replaced = write.replace_rows(
+            con, table, item.name, str(path), batch, keys=item.keys
+        )
         write.record_import(
             con,
             batch,

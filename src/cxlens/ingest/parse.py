@@ -9,15 +9,27 @@ import's connection.
 Timestamps are decided per column, from the whole column, before any row is parsed:
 
 - a ``format`` hint (strptime codes, or a list of them) wins;
-- a column that is entirely numeric is read as epoch milliseconds (13 digits),
-  epoch seconds (10 digits), ``YYYYMMDD`` (8 digits) or Excel serial days
-  (20,000–80,000, i.e. 1954–2119);
+- a column that is entirely numeric is read as ``YYYYMMDD`` (8 digits),
+  ``YYYYMMDDhhmmss`` (14 digits), epoch seconds (10⁹–10¹⁰, i.e. 2001–2286, with or
+  without a fraction, as JSON numbers often are), epoch milliseconds (10¹²–10¹³) or
+  Excel serial days (20,000–80,000, i.e. 1954–2119);
+- in a workbook, a column of date cells that also holds plain numbers reads each
+  number in the serial range as an Excel serial day (a cell typed as a number
+  instead of a date);
 - otherwise every value is read as ISO (``2024-03-05T14:02:01+08:00``, year first
   with ``-``, ``/`` or ``.``), Chinese (``2024年3月5日 14:02``), ``dd/mm/yyyy`` or
   ``mm/dd/yyyy`` (with optional time and AM/PM), or ``5 Mar 2024``. Whether
   ``05/03/2024`` is day-first is decided by the column: a first part above 12 makes
   it day-first, a second part above 12 month-first, both is an error, and neither
   (every value ambiguous) is an error that asks for ``dayfirst`` to be said.
+
+Numbers lose thousands separators, spaces, brackets (negative) and currency signs
+or codes; the sign is kept apart (``cx_currency``) so that an amount's currency can
+be filled from it. Whether ``1.234`` is one thousand two hundred thirty-four or one
+point two is decided per column, like the order of dates: a column showing decimal
+commas (``1.234,50``, ``12,5``) and no decimal points is read decimal-comma; any
+other column reads each value by its own shape, ``1,234`` and ``1.234`` as a
+comma-grouped thousand and a decimal point respectively.
 
 Times carrying an offset (``Z``, ``+08:00``) are converted to UTC by it; epoch
 times are UTC already; every other (naive) time is wall-clock time in the
@@ -39,6 +51,50 @@ NA_VALUES = ("", "na", "n/a", "#n/a", "null", "none", "nan", "-", "--", "—")
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "是", "对", "有", "已", "√", "✓")
 FALSE_WORDS = ("no", "n", "false", "f", "0", "0.0", "否", "错", "无", "未", "×", "✗")
 UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0, "days": 1440.0}
+
+# A currency sign or code, as written beside an amount (lower case), and the ISO code
+# it stands for. ¥ alone is also the yen's sign; a Chinese helpdesk's ¥ is the yuan,
+# so ¥ and ￥ mean CNY here (write JPY or 円 for yen).
+CURRENCY_SIGNS = {
+    "$": "USD",
+    "us$": "USD",
+    "usd": "USD",
+    "¥": "CNY",
+    "￥": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "元": "CNY",
+    "人民币": "CNY",
+    "€": "EUR",
+    "eur": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "hk$": "HKD",
+    "hkd": "HKD",
+    "jpy": "JPY",
+    "円": "JPY",
+    "nt$": "TWD",
+    "twd": "TWD",
+    "s$": "SGD",
+    "sgd": "SGD",
+    "a$": "AUD",
+    "aud": "AUD",
+    "c$": "CAD",
+    "cad": "CAD",
+    "chf": "CHF",
+    "₩": "KRW",
+    "krw": "KRW",
+    "₹": "INR",
+    "inr": "INR",
+    "mop": "MOP",
+    "nzd": "NZD",
+}
+# What is left of an amount once its digits, separators, sign and spaces are gone.
+_NUMBER_CHARS = r"[0-9.,+\-()%\s\x{00A0}\x{202F}\x{3000}]"
+
+# Evidence for a decimal comma / a decimal point, on a value without currency and spaces.
+DECIMAL_COMMA = r"[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,(\d{1,2}|\d{4,})|0,\d+|\d{1,3}(\.\d{3}){2,})"
+DECIMAL_POINT = r"[+-]?(\d{1,3}(,\d{3})+\.\d+|\d+\.(\d{1,2}|\d{4,})|0\.\d+|\d{1,3}(,\d{3}){2,})"
 
 _ISO = (
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
@@ -98,14 +154,33 @@ def _unit_case() -> str:
     return f"CASE {arms} END"
 
 
+def _currency_alternatives() -> str:
+    import re
+
+    return "|".join(re.escape(w) for w in sorted(CURRENCY_SIGNS, key=len, reverse=True))
+
+
+def _currency_case() -> str:
+    arms = " ".join(
+        "WHEN '" + sign.replace("'", "''") + f"' THEN '{code}'"
+        for sign, code in CURRENCY_SIGNS.items()
+    )
+    return f"CASE s {arms} END"
+
+
 def install_macros(con: Any) -> None:
     """Create the temporary parsing macros on this connection (they vanish with it)."""
     token = rf"\d+(?:\.\d+)?\s*(?:{_unit_alternatives()})"
+    signs = _currency_alternatives().replace("'", "''")
     for statement in (
         # numbers: brackets mean negative; currency signs/codes, percent, spaces go
-        r"""CREATE OR REPLACE TEMP MACRO cx_num_text(v) AS regexp_replace(
+        rf"""CREATE OR REPLACE TEMP MACRO cx_num_text(v) AS regexp_replace(
             regexp_replace(lower(v), '^\((.*)\)$', '-\1'),
-            '(rmb|cny|usd|eur|gbp|hkd|jpy|元|[$¥￥€£%\s\x{00A0}\x{202F}\x{3000}])', '', 'g')""",
+            '({signs}|[%\s\x{{00A0}}\x{{202F}}\x{{3000}}])', '', 'g')""",
+        # the currency an amount's sign or code names (NULL: none, or not one we know)
+        f"CREATE OR REPLACE TEMP MACRO cx_currency_of(s) AS {_currency_case()}",
+        f"""CREATE OR REPLACE TEMP MACRO cx_currency(v) AS
+            cx_currency_of(regexp_replace(lower(v), '{_NUMBER_CHARS}', '', 'g'))""",
         r"""CREATE OR REPLACE TEMP MACRO cx_num_fix(t) AS CASE
             WHEN regexp_full_match(t, '[+-]?\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(t, ',', '')
             WHEN regexp_full_match(t, '[+-]?\d{1,3}(\.\d{3})+,\d+')
@@ -119,6 +194,11 @@ def install_macros(con: Any) -> None:
         """CREATE OR REPLACE TEMP MACRO cx_number(v) AS CASE
             WHEN isfinite(TRY_CAST(v AS DOUBLE)) THEN TRY_CAST(v AS DOUBLE)
             ELSE cx_num_clean(cx_num_fix(cx_num_text(v))) END""",
+        # a decimal-comma column: dots group thousands, the comma is the decimal mark
+        r"""CREATE OR REPLACE TEMP MACRO cx_number_dc(v) AS CASE
+            WHEN regexp_full_match(cx_num_text(v), '[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?')
+            THEN CAST(replace(replace(cx_num_text(v), '.', ''), ',', '.') AS DOUBLE)
+            ELSE cx_num_clean(cx_num_text(v)) END""",
         f"""CREATE OR REPLACE TEMP MACRO cx_bool(v) AS CASE
             WHEN regexp_full_match(lower(v), {one_of(TRUE_WORDS)}) THEN TRUE
             WHEN regexp_full_match(lower(v), {one_of(FALSE_WORDS)}) THEN FALSE END""",
@@ -186,9 +266,12 @@ class TimestampPlan:
     dayfirst: bool = False
     formats: tuple[str, ...] = ()
     problem: dict[str, Any] | None = None  # a column-level row error, when undecidable
+    serial_cells: bool = False  # text mode: numbers in the serial range are Excel days
 
 
 PLAIN_ISO = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?"
+# A plain non-negative number, as CSV text or as a JSON number prints (1.7096e9 too).
+NUMERIC = r"\d+(\.\d+)?([eE][+]?\d+)?"
 
 
 def profile_features(column: str) -> str:
@@ -213,9 +296,7 @@ def profile_sql(column: str) -> str:
     return f"""struct_pack(
         n := count({v}),
         n_plain := count(*) FILTER (WHERE {quote(column + "#plain")}),
-        n_num := count(*) FILTER (WHERE regexp_full_match({v}, '\\d+(\\.\\d+)?')),
-        n10 := count(*) FILTER (WHERE regexp_full_match({v}, '\\d{{10}}')),
-        n13 := count(*) FILTER (WHERE regexp_full_match({v}, '\\d{{13}}')),
+        n_num := count(*) FILTER (WHERE regexp_full_match({v}, '{NUMERIC}')),
         n8 := count(*) FILTER (WHERE regexp_full_match({v}, '\\d{{8}}')),
         n14 := count(*) FILTER (WHERE regexp_full_match({v}, '\\d{{14}}')),
         lo := min(TRY_CAST({v} AS DOUBLE)),
@@ -241,23 +322,34 @@ def plan_timestamp(profile: dict[str, Any], hints: dict[str, Any], dayfirst: Any
     if n and profile["n_plain"] == n:
         return TimestampPlan("plain")
     if n and profile["n_num"] == n:
-        for count, mode, formats in (
-            ("n13", "epoch_ms", ()),
-            ("n10", "epoch_s", ()),
-            ("n8", "format", ("%Y%m%d",)),
-            ("n14", "format", ("%Y%m%d%H%M%S",)),
-        ):
-            if profile[count] == n:
-                return TimestampPlan(mode, formats=formats)
-        if 20000 <= profile["lo"] and profile["hi"] <= 80000:
-            return TimestampPlan("serial")
+        numeric = _numeric_plan(profile)
+        if numeric is not None:
+            return numeric
     said = hints.get("dayfirst", dayfirst)
     if said is not None:
-        return TimestampPlan("text", dayfirst=_truthy(said))
+        return TimestampPlan("text", dayfirst=truthy(said))
     return _decide_order(profile)
 
 
-def _truthy(value: Any) -> bool:
+def _numeric_plan(profile: dict[str, Any]) -> TimestampPlan | None:
+    """An all-numeric column: compact dates by their digits, epochs and serials by range."""
+    n, lo, hi = profile["n"], profile["lo"], profile["hi"]
+    if profile["n8"] == n:
+        return TimestampPlan("format", formats=("%Y%m%d",))
+    if profile["n14"] == n:
+        return TimestampPlan("format", formats=("%Y%m%d%H%M%S",))
+    for mode, low, high in (
+        ("epoch_s", 1e9, 1e10),
+        ("epoch_ms", 1e12, 1e13),
+        ("serial", 20000, 80000),
+    ):
+        if low <= lo and hi <= high:
+            return TimestampPlan(mode)
+    return None
+
+
+def truthy(value: Any) -> bool:
+    """A yes/no setting given as a bool or as text (``"true"``, ``"yes"``, ``1``)."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "y", "t")
     return bool(value)
@@ -293,13 +385,17 @@ def _decide_order(profile: dict[str, Any]) -> TimestampPlan:
                 "expected": (
                     "a date whose order can be told, but every date in this column has day "
                     "and month ≤ 12, so it cannot tell whether 05/03 is 5 March or May 3; "
-                    "say so with dayfirst = true (or false) in this file's [[sources]] entry "
-                    "(options={'dayfirst': True} in Python), or a preset hint "
-                    "{'dayfirst': True}"
+                    f"{DAYFIRST_HOW}"
                 ),
             },
         )
     return TimestampPlan("text", dayfirst=False)
+
+
+DAYFIRST_HOW = (
+    "pass --dayfirst or --monthfirst to cxlens import, or set dayfirst = true / false in "
+    "the file's [[sources]] entry"
+)
 
 
 def timestamp_parts(column: str, plan: TimestampPlan) -> dict[str, str]:
@@ -310,8 +406,12 @@ def timestamp_parts(column: str, plan: TimestampPlan) -> dict[str, str]:
     v = quote(column)
     if plan.mode in ("epoch_s", "epoch_ms"):
         scale = 1000000 if plan.mode == "epoch_s" else 1000
+        micros = (
+            f"CASE WHEN regexp_full_match({v}, '\\d+') THEN CAST({v} AS BIGINT) * {scale} "
+            f"ELSE CAST(round(CAST({v} AS DOUBLE) * {scale}) AS BIGINT) END"
+        )
         return {
-            f"{column}#utc": f"make_timestamp(CAST({v} AS BIGINT) * {scale})",
+            f"{column}#utc": f"make_timestamp({micros})",
             f"{column}#local": "CAST(NULL AS TIMESTAMP)",
         }
     if plan.mode == "plain":
@@ -320,11 +420,7 @@ def timestamp_parts(column: str, plan: TimestampPlan) -> dict[str, str]:
             f"{column}#local": f"TRY_CAST({v} AS TIMESTAMP)",
         }
     if plan.mode == "serial":
-        local = (
-            f"TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) "
-            "* 86400000000) AS BIGINT))"
-        )
-        return {f"{column}#utc": "CAST(NULL AS TIMESTAMP)", f"{column}#local": local}
+        return {f"{column}#utc": "CAST(NULL AS TIMESTAMP)", f"{column}#local": _serial(v)}
     if plan.mode == "format":
         formats = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in plan.formats) + "]"
         if any("%z" in f or "%Z" in f for f in plan.formats):
@@ -336,7 +432,15 @@ def timestamp_parts(column: str, plan: TimestampPlan) -> dict[str, str]:
             f"{column}#utc": "CAST(NULL AS TIMESTAMP)",
             f"{column}#local": f"try_strptime({v}, {formats})",
         }
-    return _text_timestamp_parts(column, plan.dayfirst)
+    return _text_timestamp_parts(column, plan.dayfirst, plan.serial_cells)
+
+
+def _serial(v: str) -> str:
+    """Excel serial days (1 = 1900-01-01, counting Excel's phantom 29 Feb 1900) as a time."""
+    return (
+        f"TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) "
+        "* 86400000000) AS BIGINT))"
+    )
 
 
 def timestamp_sql(column: str, timezone: str) -> str:
@@ -363,12 +467,17 @@ def timestamp_prep(column: str, plan: TimestampPlan) -> dict[str, str]:
     }
 
 
-def _text_timestamp_parts(column: str, dayfirst: bool) -> dict[str, str]:
+def _text_timestamp_parts(column: str, dayfirst: bool, serial_cells: bool) -> dict[str, str]:
     v, i, m = quote(column), quote(f"{column}#iso"), quote(f"{column}#dmy")
     day, month = ("p1", "p2") if dayfirst else ("p2", "p1")
     from_iso = f"cx_ts_parts({i}.y, {i}.mo, {i}.d, {i}.h, {i}.mi, {i}.s, {i}.f, {i}.ap)"
     from_dmy = f"cx_ts_parts({m}.y, {m}.{month}, {m}.{day}, {m}.h, {m}.mi, {m}.s, {m}.f, {m}.ap)"
     fallback = "try_strptime(" + v + ", [" + _sql_list(_FALLBACK_FORMATS) + "])"
+    if serial_cells:
+        fallback += (
+            f", CASE WHEN regexp_full_match({v}, '\\d+(\\.\\d+)?') "
+            f"AND TRY_CAST({v} AS DOUBLE) BETWEEN 20000 AND 80000 THEN {_serial(v)} END"
+        )
     return {
         f"{column}#utc": (
             f"CASE WHEN {i}.z <> '' THEN {from_iso} - to_minutes(cx_offset_minutes({i}.z)) END"
@@ -379,12 +488,12 @@ def _text_timestamp_parts(column: str, dayfirst: bool) -> dict[str, str]:
     }
 
 
-def number_sql(column: str) -> str:
-    return f"cx_number({quote(column)})"
+def number_sql(column: str, decimal_comma: bool = False) -> str:
+    return f"{'cx_number_dc' if decimal_comma else 'cx_number'}({quote(column)})"
 
 
-def int_sql(column: str) -> str:
-    v = f"cx_number({quote(column)})"
+def int_sql(column: str, decimal_comma: bool = False) -> str:
+    v = number_sql(column, decimal_comma)
     return f"CASE WHEN {v} = round({v}) AND abs({v}) < 9e18 THEN CAST({v} AS BIGINT) END"
 
 

@@ -35,6 +35,7 @@ class Staged:
     encoding: str | None
     sheet: str | None
     records: bool  # True when _cx_row counts records (JSON, Parquet), not spreadsheet rows
+    sheets: tuple[str, ...] = ()  # every sheet of a workbook, in order
 
 
 def stage(
@@ -109,18 +110,107 @@ def _stage_delimited(
             f"AS {ROW}, * FROM read_csv({_literal(str(source))}, {', '.join(options)})"
         )
     except duckdb.Error as error:
-        raise _unreadable(
-            path,
-            f"{_delimiter_name(delim)}-separated text",
-            error,
-            "check for an unterminated quote or a truncated last line, or set the source "
-            "options delimiter / skip_rows / header",
-        ) from None
+        raise _broken_text(path, source, delim, options, skip, error) from None
     if progress:
         progress(size, size, "reading")
     headers = _headers(con)
     log.debug("%s: delimited text, delimiter %r, %d columns", path, delim, len(headers))
     return Staged(headers, "tsv" if delim == "\t" else "csv", encoding, None, False)
+
+
+def _broken_text(
+    path: Path,
+    source: Path,
+    delim: str,
+    options: list[str],
+    skip: int,
+    error: Exception,
+) -> UnreadableFile:
+    """Say, in plain words, which line of a delimited file breaks it and what to do.
+
+    DuckDB names the line of a row with too few or too many fields, but not always
+    (a failure while it sniffs the file says nothing of where): the file is read once
+    more keeping the rejected rows, and failing that scanned for a quote never closed.
+    """
+    kind = f"{_delimiter_name(delim)}-separated text"
+    found = _error_line(str(error)) or _rejected_line(source, options)
+    if found is None:
+        found = _unclosed_quote(source, delim, skip)
+    if found is None:
+        return _unreadable(
+            path,
+            kind,
+            error,
+            "check for an unterminated quote or a truncated last line, or set the source "
+            "options delimiter / skip_rows / header",
+        )
+    line, what = found
+    return UnreadableFile(
+        f"{path}: cannot be read as {kind}: line {line} {what}. The file may be cut off "
+        "(export it again and import the complete file), or a value holds the delimiter "
+        "or a quote without being quoted itself; correct that line, or set the source "
+        "options delimiter / skip_rows / header",
+        path,
+    )
+
+
+def _error_line(message: str) -> tuple[int, str] | None:
+    """(line, what is wrong) from DuckDB's 'CSV Error on Line: N … Expected … Found …'."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    if not line:
+        return None
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    original = re.search(r"Original Line: ?(.*)", message)
+    what = "does not fit the header"
+    if fields:
+        what = f"has {fields.group(2)} fields where the header has {fields.group(1)}"
+    if original:
+        what += f" ({original.group(1)[:120]!r})"
+    return int(line.group(1)), what
+
+
+def _rejected_line(source: Path, options: list[str]) -> tuple[int, str] | None:
+    """The first row DuckDB rejects when told to keep rejected rows aside, if it can tell.
+
+    A connection of its own: the import's transaction is aborted by the failed read.
+    """
+    import duckdb
+
+    try:
+        con = duckdb.connect()
+        con.execute(
+            f"SELECT count(*) FROM read_csv({_literal(str(source))}, {', '.join(options)}, "
+            "store_rejects = true, ignore_errors = true)"
+        ).fetchall()  # read to the end: the rejects table is filled when the scan finishes
+        first = con.execute(
+            "SELECT line, error_message, csv_line FROM reject_errors ORDER BY line LIMIT 1"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    if first is None:
+        return None
+    line, message, text = first
+    found = _error_line(f"CSV Error on Line: {line}\n{message}\nOriginal Line: {text}")
+    return found
+
+
+def _unclosed_quote(source: Path, delim: str, skip: int) -> tuple[int, str] | None:
+    """The line where a quoted value opens and the file ends before it closes."""
+    import csv
+
+    with source.open(encoding="utf-8", errors="replace", newline="") as handle:
+        for _ in range(skip):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=delim, strict=True)
+        last = 0
+        try:
+            for _ in reader:
+                last = reader.line_num
+        except csv.Error as error:
+            if "EOF" in str(error) or "end of data" in str(error).lower():
+                return last + skip + 1, "opens a quoted value that is never closed"
+            return reader.line_num + skip, f"is not valid delimited text ({error})"
+    return None
 
 
 def _stage_whitespace(
@@ -266,7 +356,7 @@ def _as_text(name: str, kind: str) -> str:
 
 def _stage_workbook(con: Any, path: Path, read: dict[str, Any], sheet: str | None) -> Staged:
     """One sheet of an XLSX (or legacy XLS) workbook, cells as text, rows as Excel shows them."""
-    rows, sheet_name = _sheet_rows(path, sheet)
+    rows, sheet_name, sheets = _sheet_rows(path, sheet)
     skip = int(read.get("skip_rows", 0))
     header = bool(read.get("header", True))
     body_start = skip + (1 if header else 0)
@@ -275,10 +365,10 @@ def _stage_workbook(con: Any, path: Path, read: dict[str, Any], sheet: str | Non
     names = _dedupe([_cell_text(c) for c in given] + [None] * (width - len(given)))
     _register_sheet(con, rows[body_start:], names, body_start)
     log.debug("%s: sheet %r, %d columns", path, sheet_name, len(names))
-    return Staged(names, "xlsx", None, sheet_name, False)
+    return Staged(names, "xlsx", None, sheet_name, False, tuple(sheets))
 
 
-def _sheet_rows(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
+def _sheet_rows(path: Path, sheet: str | None) -> tuple[list[list[Any]], str, list[str]]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -297,7 +387,7 @@ def _sheet_rows(path: Path, sheet: str | None) -> tuple[list[list[Any]], str]:
             path,
         )
     try:
-        return book.get_sheet_by_name(chosen).to_python(skip_empty_area=False), chosen
+        return book.get_sheet_by_name(chosen).to_python(skip_empty_area=False), chosen, names
     except Exception as error:  # noqa: BLE001 - calamine raises its own untyped errors
         raise _unreadable(
             path, f"sheet {chosen!r}", error, "save the workbook again from Excel and retry"

@@ -40,13 +40,20 @@ def ensure_raw_table(con: Any, table: Table) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {quote(raw_name(table))} ({', '.join(columns)})")
 
 
-def replace_rows(con: Any, table: Table, typed: str, source: str, batch: str) -> tuple[int, int]:
-    """Delete the raw rows whose keys ``typed`` re-delivers, insert ``typed``; (inserted, replaced)."""
+def replace_rows(
+    con: Any, table: Table, typed: str, source: str, batch: str, keys: str | None = None
+) -> tuple[int, int]:
+    """Delete the raw rows whose keys the file re-delivers, insert ``typed``; (inserted, replaced).
+
+    The re-delivered keys are those of ``keys`` when given (every record of the file,
+    for a target that derives rows from some records only), else those of ``typed``.
+    """
     raw = quote(raw_name(table))
     match = " AND ".join(f"{raw}.{quote(k)} = n.{quote(k)}" for k in table.key)
-    keys = ", ".join(quote(k) for k in table.key)
+    columns = ", ".join(quote(k) for k in table.key)
     replaced = con.execute(
-        f"DELETE FROM {raw} USING (SELECT DISTINCT {keys} FROM {typed}) AS n WHERE {match}"
+        f"DELETE FROM {raw} USING (SELECT DISTINCT {columns} FROM {keys or typed}) AS n "
+        f"WHERE {match}"
     ).fetchone()[0]
     names = [quote(c.name) for c in table.columns] + [name for name, _ in META_COLUMNS]
     values = [quote(c.name) for c in table.columns] + ["?", "_row", "?"]
