@@ -108,10 +108,12 @@ def _clean_staged(
 
 def _publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, staged: set[str]) -> None:
     from cxlens.clean.local import publish
+    from cxlens.clean.tickets import DERIVED_VIEW
 
     for table_name in TABLES:
         if table_name in staged:
-            publish(con, table_name, settings.timezone)
+            source = DERIVED_VIEW if table_name == "tickets" else None
+            publish(con, table_name, settings.timezone, source)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -31,31 +31,48 @@ LATEST_FIRST = (
 
 
 def stage_table(con: duckdb.DuckDBPyConnection, table_name: str, log: CleaningLog) -> None:
-    """Create the staging table of ``table_name`` from ``raw_<table_name>`` without duplicates."""
+    """Create the staging table of ``table_name`` from ``raw_<table_name>`` without duplicates.
+
+    Only *contested* rows can be duplicates: those whose key appears more than once or is
+    incomplete (two rows equal in every column share their key). They are ranked in a
+    small table; every other row goes straight to the staging table, so an export
+    without duplicates costs one hash aggregation over its keys instead of two sorts of
+    the whole table.
+    """
     spec = TABLES[table_name]
     canonical = [quote(c.name) for c in spec.columns]
     keys = [quote(k) for k in spec.key]
     key_missing = " OR ".join(f"{k} IS NULL" for k in keys)
+    source = f"WITH source AS ({_conformed_select(con, table_name)}) "
     ranked = quote(f"_ranked_{table_name}")
+    repeated = quote(f"_repeated_{table_name}")
+    in_repeated = " AND ".join(f"r.{k} = source.{k}" for k in keys)
+    contested = f"({key_missing}) OR EXISTS (SELECT 1 FROM {repeated} r WHERE {in_repeated})"
 
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ranked} AS "
-        f"WITH source AS ({_conformed_select(con, table_name)}) "
+        f"CREATE OR REPLACE TEMP TABLE {repeated} AS {source}"
+        f"SELECT {', '.join(keys)} FROM source WHERE NOT ({key_missing}) "
+        f"GROUP BY ALL HAVING count(*) > 1"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ranked} AS {source}"
         f"SELECT *, "
         f"row_number() OVER (PARTITION BY {', '.join(canonical)} ORDER BY {LATEST_FIRST}) "
         f"AS _copy, "
         f"row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {LATEST_FIRST}) "
         f"AS _version, ({key_missing}) AS _key_missing "
-        f"FROM source"
+        f"FROM source WHERE {contested}"
     )
     _log_duplicates(con, table_name, ranked, log)
 
     kept = ", ".join([*canonical, *META_COLUMNS])
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {stage_name(table_name)} AS SELECT {kept} FROM {ranked} "
-        f"WHERE _copy = 1 AND (_version = 1 OR _key_missing)"
+        f"CREATE OR REPLACE TEMP TABLE {stage_name(table_name)} AS {source}"
+        f"SELECT {kept} FROM source WHERE NOT ({contested}) "
+        f"UNION ALL SELECT {kept} FROM {ranked} WHERE _copy = 1 AND (_version = 1 OR _key_missing)"
     )
     con.execute(f"DROP TABLE {ranked}")
+    con.execute(f"DROP TABLE {repeated}")
 
 
 def _log_duplicates(

@@ -66,6 +66,27 @@ class CleaningLog:
         ).fetchone()
         return self.add(rule, table_name, rows, examples or [], description)
 
+    def count_all(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table_name: str,
+        rules: list[tuple[str, str, str]],
+        relation: str | None = None,
+    ) -> None:
+        """Log several ``(rule, where, description)`` as ``count`` would, in rule order.
+
+        The rows of every rule are counted in one scan; examples are read only for the
+        rules that touched a row.
+        """
+        relation = relation or stage_name(table_name)
+        counts = ", ".join(f"count(*) FILTER (WHERE {where})" for _, where, _ in rules)
+        touched = con.execute(f"SELECT {counts} FROM {relation}").fetchone()
+        for (rule, where, description), rows in zip(rules, touched, strict=True):
+            if rows:
+                self.count(con, rule, table_name, where, description, relation)
+            else:
+                self.add(rule, table_name, 0, [], description)
+
 
 def stage_name(table_name: str) -> str:
     """The temporary table in which ``table_name`` is cleaned before it is published."""

@@ -20,11 +20,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxlens.clean.log import CleaningLog, stage_name
+from cxlens.store import quote
 
 if TYPE_CHECKING:
     import duckdb
 
 TICKETS = stage_name("tickets")
+# The staged tickets with their derived columns, computed as the table is published
+# (a view, so that a million tickets are not copied once more only to add six columns).
+DERIVED_VIEW = quote("_derived_tickets")
+# Minutes between creation and an event, from the timestamps.
+MEASURED = {
+    "_fr_ts": "(epoch(first_response_at) - epoch(created_at)) / 60.0",
+    "_res_ts": "(epoch(solved_at) - epoch(created_at)) / 60.0",
+    "_fres_ts": "(epoch(first_solved_at) - epoch(created_at)) / 60.0",
+}
 
 FLAGS: dict[str, str] = {
     "first_response_before_creation": "_fr_ts < 0",
@@ -36,10 +46,7 @@ FLAGS: dict[str, str] = {
 
 DERIVED = """
     WITH measured AS (
-        SELECT *,
-            (epoch(first_response_at) - epoch(created_at)) / 60.0 AS _fr_ts,
-            (epoch(solved_at) - epoch(created_at)) / 60.0 AS _res_ts,
-            (epoch(first_solved_at) - epoch(created_at)) / 60.0 AS _fres_ts
+        SELECT *, {measured}
         FROM {tickets}
     ), candidates AS (
         SELECT *,
@@ -65,40 +72,52 @@ DERIVED = """
             WHEN first_solved_at IS NOT NULL THEN CASE WHEN _fres_ts >= 0 THEN _fres_ts END
             WHEN coalesce(reopens, 0) = 0 THEN _res_ok
         END AS first_resolution_min,
-        quality_flags,
-        _fr_ts, _res_ts
+        quality_flags
     FROM checked
 """
 
 
 def derive_ticket_columns(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -> None:
-    """Fill solved_at, add the derived columns, and log fills, flags and disagreements."""
+    """Fill solved_at, define the derived columns, and log fills, flags and disagreements.
+
+    The derived columns live in ``DERIVED_VIEW`` over the staging table; ``publish``
+    reads the view. Disagreements, flags and merges are counted in one scan of it.
+    """
     _fill_solved_at(con, cleaning_log)
     flag_cases = ", ".join(f"CASE WHEN {test} THEN '{flag}' END" for flag, test in FLAGS.items())
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TICKETS} AS "
-        + DERIVED.format(tickets=TICKETS, flag_cases=flag_cases)
-    )
-    _log_disagreements(con, cleaning_log)
-    con.execute(f"ALTER TABLE {TICKETS} DROP COLUMN _fr_ts")
-    con.execute(f"ALTER TABLE {TICKETS} DROP COLUMN _res_ts")
+    measured = ", ".join(f"{sql} AS {name}" for name, sql in MEASURED.items())
+    derived = DERIVED.format(tickets=TICKETS, flag_cases=flag_cases, measured=measured)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {DERIVED_VIEW} AS {derived}")
 
-    for flag in FLAGS:
-        cleaning_log.count(
-            con,
+    rules = [
+        (
+            f"{given}_disagree",
+            f"abs({MEASURED[minutes]} - {given}) > 1",
+            f"the export's {given} differs from the timestamps by more than a minute; "
+            "the timestamps win",
+        )
+        for minutes, given in (
+            ("_fr_ts", "first_response_minutes"),
+            ("_res_ts", "resolution_minutes"),
+        )
+    ]
+    rules += [
+        (
             flag,
-            "tickets",
             f"list_contains(string_split(quality_flags, ';'), '{flag}')",
             "impossible duration: the minute column is NULL, the row is kept and flagged",
         )
-    cleaning_log.count(
-        con,
-        "merged_ticket",
-        "tickets",
-        "is_merged",
-        "tickets merged into another (merged_into set or status 'merged'); kept, marked "
-        "is_merged so that the metrics leave them out",
+        for flag in FLAGS
+    ]
+    rules.append(
+        (
+            "merged_ticket",
+            "is_merged",
+            "tickets merged into another (merged_into set or status 'merged'); kept, marked "
+            "is_merged so that the metrics leave them out",
+        )
     )
+    cleaning_log.count_all(con, "tickets", rules, relation=DERIVED_VIEW)
 
 
 def _fill_solved_at(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -> None:
@@ -111,18 +130,3 @@ def _fill_solved_at(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -
         "closed tickets without a solve time take their close time as solved_at",
     )
     con.execute(f"UPDATE {TICKETS} SET solved_at = closed_at WHERE {missing}")
-
-
-def _log_disagreements(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -> None:
-    for measured, given in (
-        ("_fr_ts", "first_response_minutes"),
-        ("_res_ts", "resolution_minutes"),
-    ):
-        cleaning_log.count(
-            con,
-            f"{given}_disagree",
-            "tickets",
-            f"abs({measured} - {given}) > 1",
-            f"the export's {given} differs from the timestamps by more than a minute; "
-            "the timestamps win",
-        )

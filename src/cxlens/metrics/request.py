@@ -28,9 +28,13 @@ EVENT_TIMES = {
     "orders": ("ordered_at_local",),
     "subscriptions": ("started_at_local", "ended_at_local"),
 }
-SURVEY_KINDS = ("csat", "nps", "ces")
 # Stand-in for a missing dimension value while grouping in pandas; None again on output.
 NULL_KEY = "\x00null"
+
+# Columns whose values decide what is computed, beyond the KPIs' own ``needs``: the
+# segment and subscription switches, and response channels (complete ones need no ticket).
+DECIDING = ("customers.segment", "subscriptions.started_at_local", "survey_responses.channel")
+ROWS = "*rows"  # the row count's entry in ``Request.filled``
 
 
 @dataclass
@@ -41,9 +45,11 @@ class Request:
     settings: Settings
     grain: str | None
     dimensions: list[str]
+    # Per loaded table: non-null counts of the columns that decide what runs, and ROWS.
     filled: dict[str, dict[str, int]] = field(default_factory=dict)
     start: Any = None
     end: Any = None
+    tables: dict[str, Any] = field(default_factory=dict)
 
     @property
     def group_columns(self) -> list[str]:
@@ -62,11 +68,17 @@ class Request:
         table, column = qualified.split(".", 1)
         return self.filled.get(table, {}).get(column, 0) > 0
 
-    def has_column(self, table: str, column: str) -> bool:
-        return column in self.filled.get(table, {})
+    def complete(self, qualified: str) -> bool:
+        """Whether every row of the table holds a value in ``table.column``."""
+        table, column = qualified.split(".", 1)
+        counts = self.filled.get(table, {})
+        return column in counts and counts[column] == counts[ROWS]
 
     def table(self, name: str):
-        return self.backend.table(name)
+        """The Ibis table ``name``; its schema is read once per request."""
+        if name not in self.tables:
+            self.tables[name] = self.backend.table(name)
+        return self.tables[name]
 
     def period(self, timestamp):
         return periods.truncate(timestamp, self.grain)
@@ -77,15 +89,17 @@ class Request:
 
         return ibis.literal(self.end.to_pydatetime(), type="timestamp")
 
-    def prepare(self, expr, period_time, groups: dict[str, Any]):
+    def prepare(self, expr, period_time, groups: dict[str, Any] | None = None):
         """``expr`` with its ``period`` (start of the period of ``period_time``) and groups.
 
-        Build the measures on the returned relation, then pass both to ``run``.
+        ``groups`` maps ``g_<dimension>`` to expressions; leave it out where ``expr``
+        holds those columns already. Build the measures on the returned relation, then
+        pass both to ``run``.
         """
-        expr = expr.mutate(**groups)
+        added = dict(groups or {})
         if self.grain is not None:
-            expr = expr.mutate(period=self.period(period_time))
-        return expr
+            added["period"] = self.period(period_time)
+        return expr.mutate(**added) if added else expr
 
     def run(self, expr, **measures) -> pd.DataFrame:
         """Group a prepared relation by period and groups, aggregate, execute and label.
@@ -113,28 +127,40 @@ class Request:
 
 
 def profile(request: Request, warehouse, con) -> None:
-    """Fill ``request.filled`` (non-null counts per column) and the data's time range."""
+    """Fill ``request.filled`` (non-null counts of the deciding columns) and the time range.
+
+    One single-row aggregate per loaded table, counting only the columns that decide
+    which KPIs run (not every column), and the first and last event times.
+    """
     import pandas as pd
 
-    starts, ends = [], []
+    from cxlens.metrics.catalogue import KPIS
+
     present = set(warehouse.tables(con))  # one fetchall: leaves no open result behind
-    for name in TABLES:
-        if name not in present:
-            continue
+    deciding = {c for kpi in KPIS.values() for c in (*kpi.needs, *kpi.needs_any)}
+    starts, ends = [], []
+    for name in (n for n in TABLES if n in present):
         table = request.table(name)
-        measures = {f"n_{c}": table[c].count() for c in table.columns}
-        times = [c for c in EVENT_TIMES.get(name, ()) if c in table.columns]
-        measures.update({f"lo_{c}": table[c].min() for c in times})
-        measures.update({f"hi_{c}": table[c].max() for c in times})
-        kinds = SURVEY_KINDS if name == "survey_responses" and "kind" in table.columns else ()
-        measures.update({f"n_kind={k}": (table.kind == k).ifelse(1, 0).sum() for k in kinds})
-        row = table.aggregate(**measures).execute().iloc[0]
-        counted = [*table.columns, *(f"kind={k}" for k in kinds)]
-        request.filled[name] = {c: int(row[f"n_{c}"] or 0) for c in counted}
-        starts += [row[f"lo_{c}"] for c in times]
-        ends += [row[f"hi_{c}"] for c in times]
-    known_starts = [pd.Timestamp(t) for t in starts if not pd.isna(t)]
-    known_ends = [pd.Timestamp(t) for t in ends if not pd.isna(t)]
-    request.start = min(known_starts) if known_starts else None
-    request.end = max(known_ends) if known_ends else None
+        named = {q.split(".", 1)[1] for q in (*deciding, *DECIDING) if q.startswith(name + ".")}
+        counted = sorted(c for c in named if c.split("=", 1)[0] in table.columns)
+        row = table.aggregate(**_table_measures(name, table, counted)).execute().iloc[0]
+        request.filled[name] = {c: 0 if pd.isna(row[c]) else int(row[c]) for c in (ROWS, *counted)}
+        starts += [pd.Timestamp(v) for c, v in row.items() if c.startswith("lo|") and pd.notna(v)]
+        ends += [pd.Timestamp(v) for c, v in row.items() if c.startswith("hi|") and pd.notna(v)]
+    request.start = min(starts) if starts else None
+    request.end = max(ends) if ends else None
     log.debug("data from %s to %s; tables %s", request.start, request.end, list(request.filled))
+
+
+def _table_measures(name: str, table, counted: list[str]) -> dict:
+    """The profile's measures of one table: row count, non-null counts, event time range."""
+    measures = {ROWS: table.count()}
+    for column in counted:
+        if column.startswith("kind="):
+            measures[column] = (table.kind == column.split("=", 1)[1]).ifelse(1, 0).sum()
+        else:
+            measures[column] = table[column].count()
+    for column in (c for c in EVENT_TIMES.get(name, ()) if c in table.columns):
+        measures[f"lo|{column}"] = table[column].min()
+        measures[f"hi|{column}"] = table[column].max()
+    return measures

@@ -75,11 +75,28 @@ def nps(metric: str, frame, keys):
 
 
 def durations(stem: str, frame, keys, prefix: str, stats=("median", "p90", "mean")):
-    """Duration rows (minutes) for ``<prefix>_<stat>`` columns; interval bounds null."""
+    """Duration rows (minutes) for ``<prefix>_<stat>`` columns; interval bounds null.
+
+    A ``<prefix>_quantiles`` column (a [median, p90] pair per row) is taken apart first.
+    """
+    if f"{prefix}_quantiles" in frame:
+        frame = frame.assign(**split_pair(frame[f"{prefix}_quantiles"], prefix))
     return [
         build(f"{stem}_{stat}_min", frame, keys, frame[f"{prefix}_{stat}"], frame[f"{prefix}_n"])
         for stat in stats
     ]
+
+
+def split_pair(pairs, prefix: str) -> dict:
+    """``<prefix>_median`` and ``<prefix>_p90`` from a column of [median, p90] pairs or nulls."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(pairs.tolist(), type=pa.list_(pa.float64()))
+    return {
+        f"{prefix}_median": pc.list_element(values, 0).to_numpy(zero_copy_only=False),
+        f"{prefix}_p90": pc.list_element(values, 1).to_numpy(zero_copy_only=False),
+    }
 
 
 def on_grid(frame, request, counts: list[str]):

@@ -47,7 +47,7 @@ def _base(request):
 
     r = request.table("survey_responses")
     r = r.filter(r.responded_at_local.notnull())
-    wants_ticket = bool(TICKET_SIDE & set(request.dimensions)) and request.has_table("tickets")
+    wants_ticket = bool(_ticket_side(request)) and request.has_table("tickets")
     if wants_ticket:
         t = request.table("tickets")
         side = t.select(
@@ -73,6 +73,14 @@ def _base(request):
     }
     groups = {f"g_{d}": source[d].cast("string") for d in request.dimensions}
     return r, groups
+
+
+def _ticket_side(request) -> set[str]:
+    """Dimensions to read from the linked ticket: channel only where a response lacks one."""
+    wanted = TICKET_SIDE & set(request.dimensions)
+    if request.complete("survey_responses.channel"):
+        wanted.discard("channel")
+    return wanted
 
 
 def _column(t, name):
