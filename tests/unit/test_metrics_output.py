@@ -42,7 +42,7 @@ def test_kpi_records_have_exactly_the_contract_keys_and_types(tmp_path):
     assert csat == {"metric": "csat", "period": "2024-03", "group": {"channel": "email"},
                     "value": 0.6667, "n": 3, "ci_low": 0.2077, "ci_high": 0.9385}  # fmt: skip
     tickets = next(r for r in records if r["metric"] == "tickets")
-    assert type(tickets["n"]) is int and type(tickets["value"]) is float
+    assert type(tickets["n"]) is int and type(tickets["value"]) is int
     assert tickets["ci_low"] is None and tickets["ci_high"] is None
     for record in records:
         assert list(record) == ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
@@ -124,3 +124,69 @@ def test_pooled_all_equals_sums_over_month_rows(tmp_path_factory, responses, sol
 def _present(warehouse):
     frame = compute_kpis(warehouse, settings(), metrics=["csat", "fcr"])
     return sorted(set(frame.metric)) or ["tickets"]
+
+
+def rich_warehouse(tmp_path):
+    """Data for every implemented KPI (answer rate, CES, subscriptions, orders included)."""
+    return warehouse_with(
+        tmp_path,
+        tickets=[
+            {"ticket_id": "T1", "created_at_local": "2024-03-05 09:00", "first_response_min": 30,
+             "solved_at_local": "2024-03-05 12:00", "resolution_min": 180, "reopens": 0,
+             "agent_replies": 1, "first_solved_at_local": "2024-03-05 12:00",
+             "first_resolution_min": 180, "answered": True},
+            {"ticket_id": "T2", "created_at_local": "2024-03-09 09:00", "answered": False},
+        ],
+        survey_responses=[
+            {"response_id": "R1", "kind": "csat", "score": 5, "responded_at_local": "2024-03-07"},
+            {"response_id": "R2", "kind": "nps", "score": 9, "responded_at_local": "2024-03-07"},
+            {"response_id": "R3", "kind": "ces", "score": 2, "responded_at_local": "2024-03-07"},
+        ],
+        subscriptions=[{"subscription_id": "S1", "customer_id": "A",
+                        "started_at_local": "2024-03-01"}],
+        orders=[{"order_id": "O1", "customer_id": "A", "ordered_at_local": "2024-03-02",
+                 "amount": 10.0, "status": "completed"}],
+    )  # fmt: skip
+
+
+def test_metrics_return_exactly_the_ids_asked_for(tmp_path):
+    warehouse = rich_warehouse(tmp_path)
+    computed = sorted(set(compute_kpis(warehouse, settings()).metric))
+    assert computed == sorted(k.id for k in KPIS.values() if k.implemented)
+    for metric in computed:  # one id asked: only that id, with or without a grain
+        for by in ([], ["month"]):
+            assert set(compute_kpis(warehouse, settings(), by=by, metrics=[metric]).metric) == {
+                metric
+            }, (metric, by)
+    asked = ["resolution_median_min", "first_response_p90_min"]
+    frame = compute_kpis(warehouse, settings(), metrics=asked)
+    assert list(frame.metric) == ["first_response_p90_min", "resolution_median_min"]
+    assert list(frame.value) == [pytest.approx(30), 180]  # one value each
+
+
+def test_counts_are_integers_and_backlog_n_is_the_backlog(tmp_path):
+    # Jan: A and B created, B solved; Feb: A solved (backlog 0); Mar: C created.
+    # A CSAT response on 20 Dec opens the data's range before the first ticket.
+    warehouse = warehouse_with(
+        tmp_path,
+        tickets=[
+            {"ticket_id": "A", "created_at_local": "2024-01-10", "solved_at_local": "2024-02-03"},
+            {"ticket_id": "B", "created_at_local": "2024-01-20", "solved_at_local": "2024-01-25"},
+            {"ticket_id": "C", "created_at_local": "2024-03-01"},
+        ],
+        survey_responses=[{"response_id": "R1", "kind": "csat", "score": 4,
+                           "responded_at_local": "2023-12-20"}],
+    )  # fmt: skip
+    frame = compute_kpis(warehouse, settings(), by=["month"], metrics=["tickets", "backlog"])
+    records = kpi_records(frame)
+    backlog = [(r["period"], r["value"], r["n"]) for r in records if r["metric"] == "backlog"]
+    # before the first ticket the backlog is unknown; a backlog of 0 is a value with n 0
+    assert backlog == [("2023-12", None, 0), ("2024-01", 1, 1), ("2024-02", 0, 0),
+                       ("2024-03", 1, 1)]  # fmt: skip
+    tickets = [(r["value"], r["n"]) for r in records if r["metric"] == "tickets"]
+    assert tickets == [(None, 0), (2, 2), (None, 0), (1, 1)]
+    for record in records:
+        assert record["value"] is None or type(record["value"]) is int
+        assert type(record["n"]) is int
+    text = json.dumps(records)
+    assert '"value": 2,' in text and ".0," not in text

@@ -160,6 +160,8 @@ def test_sla_counts_tickets_in_the_period_their_target_falls_due(tmp_path):
             ticket("T3", "2024-02-20 09:00"),  # due 21 Feb, never answered: breached
             ticket("T4", "2024-02-29 20:00", priority="urgent", first_response_min=45),  # 1h: met
             ticket("T5", "2024-03-31 12:00"),  # due 1 Apr, after the data's end: not yet
+            # answered, but its target falls due on 1 Apr: not yet either, and no April row
+            ticket("T6", "2024-03-31 11:00", first_response_min=10),
         ],
     )
     frame = compute_kpis(
@@ -170,13 +172,16 @@ def test_sla_counts_tickets_in_the_period_their_target_falls_due(tmp_path):
     # case SL-4: nothing fell due in January or March → null, not 100 %.
     assert math.isnan(jan.value) and jan.n == 0
     assert math.isnan(mar.value) and mar.n == 0
+    assert sorted(set(frame.period)) == ["2024-01", "2024-02", "2024-03"]
 
 
 def test_sla_default_target_can_be_changed(tmp_path):
     warehouse = warehouse_with(
         tmp_path,
+        # T3 places the data's end on 2 Jan, after T1's and T2's 90-minute targets
         tickets=[ticket("T1", "2024-01-01", first_response_min=100),
-                 ticket("T2", "2024-01-01", first_response_min=20)],
+                 ticket("T2", "2024-01-01", first_response_min=20),
+                 ticket("T3", "2024-01-02")],
     )  # fmt: skip
     sla = row(
         compute_kpis(warehouse, settings(sla={"first_response": "90m"})), "sla_first_response"

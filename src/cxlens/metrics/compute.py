@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 OUTPUT = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
 WHOLE_DATA = {"clv_historical_mean"}  # period "all" whatever the grain
+COUNTS = {kpi.id for kpi in KPIS.values() if kpi.unit == "count"}  # integer values
 
 
 def compute_kpis(
@@ -48,7 +49,7 @@ def compute_kpis(
     grain, dimensions = periods.split_by(list(by))
     with warehouse.connect(read_only=True) as con:
         request = Request(warehouse.ibis(con), settings, grain, dimensions)
-        profile(request, warehouse, con)
+        profile(request, con)
         wanted = _supported(request, asked, explicit=metrics is not None)
         parts = []
         for family in (ticket_rows, survey_rows, customer_rows):
@@ -98,7 +99,12 @@ def _assemble(request: Request, parts: list, wanted: set[str]) -> pd.DataFrame:
     import pandas as pd
 
     parts = [part for part in parts if len(part)]
-    parts += _empty_rows(request, wanted - {m for part in parts for m in set(part["metric"])})
+    frame = pd.concat(parts, ignore_index=True) if parts else None
+    if frame is not None:  # exactly the ids asked for, whatever a family computed
+        frame = frame[frame["metric"].isin(wanted)]
+    seen = set() if frame is None else set(frame["metric"].unique())
+    empty = _empty_rows(request, wanted - seen)
+    parts = ([frame] if frame is not None and len(frame) else []) + empty
     if not parts:
         return pd.DataFrame({column: [] for column in OUTPUT})
     frame = _on_grid(request, pd.concat(parts, ignore_index=True))
@@ -128,15 +134,21 @@ def _empty_rows(request: Request, metrics: set[str]) -> list:
 def _on_grid(request: Request, frame: pd.DataFrame) -> pd.DataFrame:
     """Rows for every grid period of every (KPI, group) seen: missing ones null with n 0.
 
-    KPIs over all the data (historical CLV) keep their single ``all`` period.
+    The grid runs from the data's first local time to its last; a row outside it (a
+    record with no time, say) is dropped, so no KPI adds a period before or after the
+    data. KPIs over all the data (historical CLV) keep their single ``all`` period.
     """
     import pandas as pd
 
     if request.grain is None:
         return frame
     whole = frame["metric"].isin(WHOLE_DATA)
+    labels = request.grid()
     timed = frame[~whole]
-    labels = sorted(set(request.grid()) | set(timed["period"]))
+    outside = ~timed["period"].isin(labels)
+    if outside.any():
+        log.debug("%d KPI rows outside the data's periods left out", int(outside.sum()))
+        timed = timed[~outside]
     seen = timed[["metric", *request.group_columns]].drop_duplicates()
     full = seen.merge(pd.DataFrame({"period": labels}), how="cross")
     full = full.merge(timed, on=["metric", *request.keys], how="left")
@@ -158,25 +170,30 @@ def _group_dicts(frame: pd.DataFrame, request: Request) -> list[dict[str, Any]]:
     columns = request.group_columns
     if not columns:
         return [{} for _ in range(len(frame))]
-    values = zip(*(frame[c].tolist() for c in columns), strict=True)
-    return [
-        {d: (None if v == NULL_KEY else v) for d, v in zip(request.dimensions, row, strict=True)}
-        for row in values
-    ]
+    named = frame[columns].astype(object)
+    named = named.where(named != NULL_KEY, None).set_axis(request.dimensions, axis=1)
+    return named.to_dict("records")
 
 
 def kpi_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-safe rows in the contract's shape; None for null, int n, floats rounded to 4 places."""
+    """JSON-safe rows in the contract's shape.
+
+    None for null, int n, int values for counts (``tickets``, ``backlog``), other
+    floats rounded to 4 places.
+    """
     records = []
     for metric, period, group, value, n, low, high in frame[OUTPUT].itertuples(
         index=False, name=None
     ):
+        number = _number(value)
+        if number is not None and metric in COUNTS:
+            number = int(number)
         records.append(
             {
                 "metric": str(metric),
                 "period": str(period),
                 "group": {str(k): _plain(v) for k, v in dict(group).items()},
-                "value": _number(value),
+                "value": number,
                 "n": int(n),
                 "ci_low": _number(low),
                 "ci_high": _number(high),

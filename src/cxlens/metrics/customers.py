@@ -19,7 +19,6 @@ Retention rate is 1 − churn rate over the same customers.
 from __future__ import annotations
 
 from cxlens.metrics import periods, rows
-from cxlens.metrics.request import NULL_KEY
 
 FAMILY = {"churn_rate", "retention_rate", "clv_historical_mean"}
 
@@ -92,7 +91,7 @@ def _churn(request):
         ) if groups else per.aggregate(
             active=per.count(), lost=per.churned_at.notnull().ifelse(1, 0).sum()
         )  # fmt: skip
-        frame = request.finish(frame.execute())
+        frame = request.finish(request.execute(frame))
         return rows.rate("churn_rate", frame, request.keys, "lost", "active")
     return _churn_by_period(request, per)
 
@@ -109,12 +108,7 @@ def _churn_by_period(request, per):
     counts = per.group_by(["start_p", "churn_p", *request.group_columns]).aggregate(
         customers=per.count()
     )
-    frame = counts.execute()
-    frame["start_p"] = periods.labels(frame["start_p"], grain)
-    frame["churn_p"] = periods.labels(frame["churn_p"], grain)
-    for column in request.group_columns:
-        values = frame[column].astype(object)
-        frame[column] = values.where(values.notna(), NULL_KEY)
+    frame = request.finish(request.execute(counts), ("start_p", "churn_p"))
 
     keys = request.keys
     joined = frame.rename(columns={"start_p": "period"}).groupby(keys)["customers"].sum()
@@ -151,9 +145,6 @@ def _clv(request):
     measures = dict(clv_n=per.count(), clv_sum=value.sum(), clv_sumsq=(value * value).sum())
     groups = request.group_columns
     query = per.group_by(groups).aggregate(**measures) if groups else per.aggregate(**measures)
-    frame = query.execute()
+    frame = request.finish(request.execute(query), ())
     frame["period"] = periods.ALL
-    for column in groups:
-        values = frame[column].astype(object)
-        frame[column] = values.where(values.notna(), NULL_KEY)
     return rows.mean("clv_historical_mean", frame, request.keys, "clv")

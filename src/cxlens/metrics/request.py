@@ -50,6 +50,7 @@ class Request:
     start: Any = None
     end: Any = None
     tables: dict[str, Any] = field(default_factory=dict)
+    _grid: list[str] | None = None
 
     @property
     def group_columns(self) -> list[str]:
@@ -80,9 +81,6 @@ class Request:
             self.tables[name] = self.backend.table(name)
         return self.tables[name]
 
-    def period(self, timestamp):
-        return periods.truncate(timestamp, self.grain)
-
     def end_literal(self):
         """The data's last local time as an Ibis literal (for "due by the data's end")."""
         import ibis
@@ -98,7 +96,7 @@ class Request:
         """
         added = dict(groups or {})
         if self.grain is not None:
-            added["period"] = self.period(period_time)
+            added["period"] = periods.key(period_time, self.grain)
         return expr.mutate(**added) if added else expr
 
     def run(self, expr, **measures) -> pd.DataFrame:
@@ -109,44 +107,81 @@ class Request:
         """
         by = ([] if self.grain is None else ["period"]) + self.group_columns
         query = expr.group_by(by).aggregate(**measures) if by else expr.aggregate(**measures)
-        return self.finish(query.execute())
+        if self.grain is not None:  # the period key back to the period's start, per group
+            query = query.mutate(period=periods.start(query.period, self.grain))
+        return self.finish(self.execute(query))
 
-    def finish(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Label periods and mark missing group values on an executed aggregate."""
-        if self.grain is None:
-            frame["period"] = periods.ALL
-        else:
-            frame["period"] = periods.labels(frame["period"], self.grain)
+    def execute(self, expr) -> pd.DataFrame:
+        """Run an Ibis expression: compiled once to SQL, executed once on the open connection.
+
+        The Arrow result is cast to the expression's own schema (DuckDB sums integers
+        into 128-bit decimals; the expression says int64), then handed to pandas.
+        """
+        sql = self.backend.compile(expr)
+        table = self.backend.con.sql(sql).to_arrow_table()
+        return table.cast(expr.schema().to_pyarrow()).to_pandas()
+
+    def finish(self, frame: pd.DataFrame, period_columns=("period",)) -> pd.DataFrame:
+        """Label periods and mark missing group values on an executed aggregate.
+
+        ``period_columns`` hold period starts; each becomes labels through
+        ``periods.labels`` (``all`` without a grain), the one label maker.
+        """
+        for column in period_columns:
+            if self.grain is None:
+                frame[column] = periods.ALL
+            else:
+                frame[column] = periods.labels(frame[column], self.grain)
         for column in self.group_columns:
             values = frame[column].astype(object)
             frame[column] = values.where(values.notna(), NULL_KEY)
         return frame
 
     def grid(self) -> list[str]:
-        return periods.grid(self.start, self.end, self.grain)
+        """Labels of every period from the data's first local time to its last."""
+        if self._grid is None:
+            self._grid = periods.grid(self.start, self.end, self.grain)
+        return self._grid
 
 
-def profile(request: Request, warehouse, con) -> None:
+def profile(request: Request, con) -> None:
     """Fill ``request.filled`` (non-null counts of the deciding columns) and the time range.
 
-    One single-row aggregate per loaded table, counting only the columns that decide
-    which KPIs run (not every column), and the first and last event times.
+    One statement for all loaded tables (their single-row aggregates side by side),
+    counting only the columns that decide which KPIs run (not every column), and the
+    first and last event times.
     """
     import pandas as pd
 
     from cxlens.metrics.catalogue import KPIS
 
-    present = set(warehouse.tables(con))  # one fetchall: leaves no open result behind
+    # duckdb_tables() answers at once where information_schema takes milliseconds
+    listed = "SELECT table_name FROM duckdb_tables() WHERE schema_name = current_schema()"
+    present = {r[0] for r in con.sql(listed).fetchall()}
     deciding = {c for kpi in KPIS.values() for c in (*kpi.needs, *kpi.needs_any)}
-    starts, ends = [], []
-    for name in (n for n in TABLES if n in present):
+    loaded = [n for n in TABLES if n in present]
+    if not loaded:
+        return
+    parts = []
+    for name in loaded:
         table = request.table(name)
         named = {q.split(".", 1)[1] for q in (*deciding, *DECIDING) if q.startswith(name + ".")}
         counted = sorted(c for c in named if c.split("=", 1)[0] in table.columns)
-        row = table.aggregate(**_table_measures(name, table, counted)).execute().iloc[0]
-        request.filled[name] = {c: 0 if pd.isna(row[c]) else int(row[c]) for c in (ROWS, *counted)}
-        starts += [pd.Timestamp(v) for c, v in row.items() if c.startswith("lo|") and pd.notna(v)]
-        ends += [pd.Timestamp(v) for c, v in row.items() if c.startswith("hi|") and pd.notna(v)]
+        measures = _table_measures(name, table, counted)
+        parts.append(table.aggregate(**{f"{name}|{m}": e for m, e in measures.items()}))
+    query = parts[0]
+    for part in parts[1:]:
+        query = query.cross_join(part)
+    row = request.execute(query).iloc[0]
+    starts, ends = [], []
+    for column, value in row.items():
+        name, measure = column.split("|", 1)
+        if measure.startswith(("lo|", "hi|")):
+            if pd.notna(value):
+                (starts if measure.startswith("lo|") else ends).append(pd.Timestamp(value))
+            continue
+        count = 0 if pd.isna(value) else int(value)
+        request.filled.setdefault(name, {})[measure] = count
     request.start = min(starts) if starts else None
     request.end = max(ends) if ends else None
     log.debug("data from %s to %s; tables %s", request.start, request.end, list(request.filled))

@@ -19,24 +19,38 @@ if TYPE_CHECKING:
 COLUMNS = ["metric", "value", "n", "ci_low", "ci_high"]
 
 
-def build(metric: str, frame: pd.DataFrame, keys: list[str], value, n, low=None, high=None):
-    """One row per row of ``frame``: the keys, the metric id and the numbers."""
+def build(
+    metric: str, frame: pd.DataFrame, keys: list[str], value, n, low=None, high=None, defined=None
+):
+    """One row per row of ``frame``: the keys, the metric id and the numbers.
+
+    The value is null where ``defined`` is false; by default where ``n`` is 0.
+    """
     import pandas as pd
 
     count = np.nan_to_num(np.asarray(n, dtype=float)).astype("int64")
+    defined = count > 0 if defined is None else np.asarray(defined, dtype=bool)
     nothing = np.full(len(frame), np.nan)
-    rows = frame[keys].copy()
-    rows["metric"] = metric
-    rows["value"] = np.where(count > 0, np.asarray(value, dtype=float), np.nan)
-    rows["n"] = count
-    rows["ci_low"] = nothing if low is None else np.asarray(low, dtype=float)
-    rows["ci_high"] = nothing if high is None else np.asarray(high, dtype=float)
-    return pd.DataFrame(rows)
+    columns = {key: frame[key].to_numpy() for key in keys}  # one frame built at once
+    columns.update(
+        metric=np.full(len(frame), metric, dtype=object),
+        value=np.where(defined, np.asarray(value, dtype=float), np.nan),
+        n=count,
+        ci_low=nothing if low is None else np.asarray(low, dtype=float),
+        ci_high=nothing if high is None else np.asarray(high, dtype=float),
+    )
+    return pd.DataFrame(columns)
 
 
-def count(metric: str, frame, keys, column: str):
-    """A count (tickets, backlog): the value is its own n."""
-    return build(metric, frame, keys, frame[column], frame[column])
+def count(metric: str, frame, keys, column: str, defined=None):
+    """A count (tickets, backlog): the records it rests on are the count, so n is the value.
+
+    A count of 0 is a value (no ticket open); ``defined`` marks where the count means
+    nothing yet (backlog before the first ticket), which stays null.
+    """
+    values = frame[column].to_numpy(dtype=float)
+    defined = np.ones(len(frame), dtype=bool) if defined is None else defined
+    return build(metric, frame, keys, values, values, defined=defined)
 
 
 def rate(metric: str, frame, keys, successes: str, trials: str):
@@ -102,11 +116,13 @@ def split_pair(pairs, prefix: str) -> dict:
 def on_grid(frame, request, counts: list[str]):
     """``frame`` with a row for every grid period of every group, counts filled with 0.
 
-    Sorted by group, then period, ready for running totals.
+    Sorted by group, then period, ready for running totals. Periods outside the grid
+    (there should be none: every period time lies within the data's range) are kept
+    for the running totals; ``compute_kpis`` drops them from the output.
     """
     import pandas as pd
 
-    periods = sorted(set(request.grid()) | set(frame["period"]))
+    periods = sorted(set(request.grid()) | set(frame["period"].dropna()))
     full = pd.DataFrame({"period": periods})
     if request.group_columns:
         groups = frame[request.group_columns].drop_duplicates()
