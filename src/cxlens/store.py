@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCK_RETRY_SECONDS = 30.0
+# DuckDB's own default is 80 % of the machine's memory, which a 10-million-row import
+# fills with staged text; within this limit it spills to ``<warehouse>.tmp`` instead.
+# CXLENS_MEMORY_LIMIT (a DuckDB size such as '4GB') overrides it.
+MEMORY_LIMIT = "1GB"
 
 
 class Warehouse:
@@ -94,6 +98,15 @@ class Warehouse:
             r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
         ]
 
+    def stored_settings(self) -> str | None:
+        """The settings the tables were last cleaned with (JSON), if the file holds any."""
+        if self._memory is None and not Path(self.location).exists():
+            return None
+        with self.connect(read_only=self._memory is None) as con:
+            if not self.has_table(con, "project_settings"):
+                return None
+            return con.execute("SELECT settings FROM project_settings").fetchall()[0][0]
+
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         import duckdb
 
@@ -108,13 +121,30 @@ class Warehouse:
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(str(path), read_only=read_only)
+                con = duckdb.connect(str(path), read_only=read_only)
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower() or time.monotonic() > deadline:
                     raise WarehouseError(f"cannot open warehouse {path}: {error}") from None
                 log.debug("warehouse %s is locked; retrying in %.2fs", path, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
+                continue
+            try:
+                con.execute("SET memory_limit = ?", [memory_limit()])
+            except duckdb.Error as error:
+                con.close()
+                raise WarehouseError(
+                    f"CXLENS_MEMORY_LIMIT={memory_limit()!r} is not a size DuckDB accepts "
+                    f"({error}); give one such as '1GB' or '4GB'"
+                ) from None
+            return con
+
+
+def memory_limit() -> str:
+    """How much memory a warehouse connection may hold before DuckDB spills to disk."""
+    import os
+
+    return os.environ.get("CXLENS_MEMORY_LIMIT") or MEMORY_LIMIT
 
 
 def quote(identifier: str) -> str:

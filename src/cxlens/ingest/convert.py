@@ -16,6 +16,7 @@ negative; amounts may be (refunds), and so may quantities (returned items).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,34 +45,66 @@ KIND_WORDS = {
 }
 GOOD_WORDS = ("good", "satisfied", "满意", "好评", "thumbs up", "👍")
 BAD_WORDS = ("bad", "unsatisfied", "dissatisfied", "不满意", "差评", "thumbs down", "👎")
+# Removed from both ends of every value: spaces, tab, line breaks, no-break space,
+# ideographic space, and a byte-order mark left inside a cell.
+TRIMMED = (" ", "\t", "\n", "\r", "\u00a0", "\u3000", "\ufeff")
 
 
 @dataclass
 class Converted:
-    """One target's typed rows, in the temporary table ``name``.
+    """One target's typed rows, in the temporary view or table ``name``.
 
     ``keys`` names the table of keys this file re-delivers, when it differs from the
     keys of ``name``: a target with ``where`` derives rows from some records only, yet
-    every record of the file replaces what was derived from it before.
+    every record of the file replaces what was derived from it before. ``in_order``:
+    ``name`` yields its rows in file order (a view over the staged rows), so writing
+    them needs no sort.
     """
 
     resolved: Resolved
     name: str
-    rows: int
     keys: str | None = None
+    in_order: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    """One kind of bad value: the rows where ``condition`` holds, and how to report them.
+
+    ``select`` reads (_row, canonical, value, expected) from ``{table}``.
+    """
+
+    condition: str
+    select: str
 
 
 def install_na(con: Any, extra: list[str]) -> None:
-    """``cx_na(v)``: trimmed text, NULL for blanks and the spellings of "missing"."""
-    words = {w.lower() for w in (*parse.NA_VALUES, *(str(x).strip() for x in extra))}
-    listed = parse.one_of(sorted(words))
+    """``cx_na(v)``: trimmed text, NULL for blanks and the spellings of "missing".
+
+    Every staged value passes through here, so both steps take a quick path first:
+    DuckDB's ``trim`` with a character list is slow, and runs only on values whose
+    first or last character is one it removes; a value longer than the longest
+    "missing" word cannot be one, and only shorter ones are lower-cased and looked up.
+    """
+    words = sorted({w.lower() for w in (*parse.NA_VALUES, *(str(x).strip() for x in extra))})
+    longest = max(len(w) for w in words)
+    listed = "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+    chars = " || ".join(f"chr({ord(c)})" for c in TRIMMED)
+    # v[1] and v[-1] are the first and last characters ('' for ''); a list lookup
+    # here would be planned as a join per staged column, used or not
+    edges = f"contains({chars}, v[1]) OR contains({chars}, v[-1])"
     con.execute(
-        "CREATE OR REPLACE TEMP MACRO cx_trim(v) AS "
-        "trim(v, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288) || chr(65279))"
+        f"CREATE OR REPLACE TEMP MACRO cx_trim(v) AS CASE "
+        f"WHEN {edges} THEN trim(v, {chars}) ELSE v END"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP MACRO cx_na(v) AS "
-        f"CASE WHEN regexp_full_match(lower(cx_trim(v)), {listed}) THEN NULL ELSE cx_trim(v) END"
+        "CREATE OR REPLACE TEMP MACRO cx_na_trimmed(t) AS CASE "
+        f"WHEN length(t) > {longest} THEN t WHEN list_contains({listed}, lower(t)) THEN NULL "
+        "ELSE t END"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO cx_na(v) AS CASE "
+        f"WHEN {edges} THEN cx_na_trimmed(trim(v, {chars})) ELSE cx_na_trimmed(v) END"
     )
 
 
@@ -119,10 +152,14 @@ def typed_table(
     workbook: bool = False,
     only: tuple[str, ...] | None = None,
 ) -> tuple[str, list[RowError | dict[str, Any]]]:
-    """Parse every mapped column by type into ``_cx_t<index>``; column-level problems returned.
+    """Parse every mapped column by type in the view ``_cx_t<index>``; column-level problems returned.
 
-    ``workbook``: the cells come from a workbook, where a date column may hold a cell
-    typed as a number (an Excel serial day). ``only``: parse just these columns.
+    A view, not a table: its rows are read twice (a count of bad values, then the
+    insert into ``raw_<table>``), and parsing them again costs less than holding a
+    typed copy of the whole file. A target that keeps the latest row per key is the
+    exception: its ranking runs once, into a table. ``workbook``: the cells come from
+    a workbook, where a date column may hold a cell typed as a number (an Excel serial
+    day). ``only``: parse just these columns.
     """
     wanted = [c for c in resolved.table.columns if only is None or c.name in only]
     plans, problems = _timestamp_plans(con, resolved, view, options, workbook, only)
@@ -144,8 +181,25 @@ def typed_table(
         f"SELECT *{''.join(f', {sql} AS {quote(a)}' for a, sql in parts.items())} FROM ({inner})"
     )
     name = f"_cx_t{index}"
-    con.execute(f"CREATE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM ({inner})")
+    kind = "VIEW" if row_wise(resolved) else "TABLE"
+    con.execute(f"CREATE TEMP {kind} {name} AS SELECT {', '.join(selects)} FROM ({inner})")
     return name, problems
+
+
+def row_wise(resolved: Resolved) -> bool:
+    """Whether each mapped row is computed from its own staged row alone, in file order.
+
+    Not so for a target keeping the latest row per key, nor for ``sql:`` sources with
+    a window or a subquery (a preset numbering a customer's orders of one day): those
+    are computed once into a table, and their rows sorted by ``_row`` when written.
+    """
+    if resolved.latest_by:
+        return False
+    texts = [*resolved.sources.values(), resolved.where or ""]
+    return not any(_SET_WISE.search(text) for text in texts)
+
+
+_SET_WISE = re.compile(r"\b(over|select|qualify)\b", re.IGNORECASE)
 
 
 def _keeps_text(resolved: Resolved, column: str, kind: str) -> bool:
@@ -262,11 +316,15 @@ def _decimal_comma_columns(
     ask = [c for c, v in said.items() if v is None]
     if not ask:
         return chosen
+    # Either shape needs a comma or a dot: values without one (most) skip the regexes
+    # (CASE, not AND: DuckDB evaluates both sides of an AND outside a WHERE).
+    shape = (
+        "CASE WHEN contains({v}, ',') OR contains({v}, '.') "
+        "THEN regexp_full_match(cx_num_text({v}), '{pattern}') ELSE false END"
+    )
     counts = ", ".join(
-        f"count(*) FILTER (WHERE regexp_full_match(cx_num_text({quote(c)}), "
-        f"'{parse.DECIMAL_COMMA}')), "
-        f"count(*) FILTER (WHERE regexp_full_match(cx_num_text({quote(c)}), "
-        f"'{parse.DECIMAL_POINT}'))"
+        f"count(*) FILTER (WHERE {shape.format(v=quote(c), pattern=parse.DECIMAL_COMMA)}), "
+        f"count(*) FILTER (WHERE {shape.format(v=quote(c), pattern=parse.DECIMAL_POINT)})"
         for c in ask
     )
     found = con.execute(f"SELECT {counts} FROM {view}").fetchone()
@@ -397,8 +455,8 @@ def _scale_sql(resolved: Resolved, column: str) -> str:
 # -- row errors ---------------------------------------------------------------------
 
 
-def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[str]:
-    """SQL selects of (_row, canonical, value, expected) for every kind of bad value.
+def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[Check]:
+    """The checks for every kind of bad value, each with its select of error rows.
 
     Columns in ``undecided`` already failed as a whole (their date order cannot be
     told); their values are not reported again one by one.
@@ -443,7 +501,7 @@ def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[
     return checks
 
 
-def _sign_checks(resolved: Resolved) -> list[str]:
+def _sign_checks(resolved: Resolved) -> list[Check]:
     """Negative counts and durations; amounts whose sign contradicts the row's currency."""
     checks = [
         _check(
@@ -471,11 +529,12 @@ def _sign_checks(resolved: Resolved) -> list[str]:
     return checks
 
 
-def _check(condition: str, column: str, value: str, expected: str) -> str:
+def _check(condition: str, column: str, value: str, expected: str) -> Check:
     literal = expected if expected.startswith("(") else "'" + expected.replace("'", "''") + "'"
-    return (
+    return Check(
+        condition,
         f"SELECT _row, '{column}' AS canonical, CAST({value} AS VARCHAR) AS value, "
-        f"{literal} AS expected FROM {{table}} WHERE {condition}"
+        f"{literal} AS expected FROM {{table}} WHERE {condition}",
     )
 
 
@@ -507,7 +566,7 @@ def _choice_expected(resolved: Resolved, column: str, choices: tuple[str, ...]) 
     return f"one of {', '.join(choices)}"
 
 
-def _survey_checks(resolved: Resolved) -> list[str]:
+def _survey_checks(resolved: Resolved) -> list[Check]:
     if "score" not in resolved.sources:
         return []
     off_scale = (
@@ -556,19 +615,32 @@ def collect_errors(
         )
     for target_index, item in enumerate(converted):
         undecided = {p["column"] for r, p in problems if r is item.resolved}
-        checks = [c.format(table=item.name) for c in error_checks(item.resolved, undecided)]
-        if not checks:
+        checks = error_checks(item.resolved, undecided)
+        bad = _count_bad(con, item.name, checks)
+        if not bad:
             continue
+        selects = [
+            f"SELECT *, {number} AS check_no FROM ({c.select.format(table=item.name)})"
+            for number, c in enumerate(checks)
+        ]
         rows = con.execute(
-            f"SELECT *, count(*) OVER () FROM ({' UNION ALL '.join(checks)}) "
-            f"ORDER BY _row LIMIT {limit + 1}"
+            f"SELECT * EXCLUDE (check_no) FROM ({' UNION ALL '.join(selects)}) "
+            f"ORDER BY _row, check_no LIMIT {limit + 1}"
         ).fetchall()
-        for row, canonical, value, expected, _total in rows:
+        for row, canonical, value, expected in rows:
             error = _row_error(path, item.resolved, canonical, row, value, expected)
             found.append((row, target_index + 1, error))
-        total += rows[0][-1] if rows else 0
+        total += bad
     found.sort(key=lambda entry: (entry[0], entry[1]))
     return [error for _, _, error in found[: limit + 1]], total
+
+
+def _count_bad(con: Any, name: str, checks: list[Check]) -> int:
+    """How many (row, check) pairs fail, in one pass: the rows are listed only when some do."""
+    if not checks:
+        return 0
+    counts = " + ".join(f"count(*) FILTER (WHERE {c.condition})" for c in checks)
+    return int(con.execute(f"SELECT {counts} FROM {name}").fetchone()[0])
 
 
 def _row_error(

@@ -283,11 +283,10 @@ def _convert(
         name, found = convert.typed_table(
             con, item, view, index, timezone, options, workbook=workbook
         )
-        rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
         keys = None
         if item.where:
             keys = convert.key_table(con, item, index, staged.headers, timezone, options, workbook)
-        converted.append(convert.Converted(item, name, rows, keys))
+        converted.append(convert.Converted(item, name, keys, in_order=convert.row_wise(item)))
         problems += [(item, problem) for problem in found]
     return converted, problems
 
@@ -311,7 +310,7 @@ def _write(
         table = item.resolved.table
         write.ensure_raw_table(con, table)
         inserted, replaced = write.replace_rows(
-            con, table, item.name, str(path), batch, keys=item.keys
+            con, table, item.name, str(path), batch, keys=item.keys, in_order=item.in_order
         )
         write.record_import(
             con,

@@ -100,6 +100,9 @@ def _stage_delimited(
         f"null_padding = {str(bool(read.get('null_padding', False))).lower()}",
         f"skip = {skip}",
         "max_line_size = 100000000",
+        # read in 128 MiB pieces: left to itself, DuckDB sizes its buffer from the longest
+        # line allowed and the file, and a 1 GB file then needs one 1 GB allocation
+        "buffer_size = 134217728",
     ]
     if read.get("names"):
         options.append(f"names = [{', '.join(_literal(n) for n in read['names'])}]")

@@ -41,25 +41,35 @@ def ensure_raw_table(con: Any, table: Table) -> None:
 
 
 def replace_rows(
-    con: Any, table: Table, typed: str, source: str, batch: str, keys: str | None = None
+    con: Any,
+    table: Table,
+    typed: str,
+    source: str,
+    batch: str,
+    keys: str | None = None,
+    in_order: bool = False,
 ) -> tuple[int, int]:
     """Delete the raw rows whose keys the file re-delivers, insert ``typed``; (inserted, replaced).
 
     The re-delivered keys are those of ``keys`` when given (every record of the file,
     for a target that derives rows from some records only), else those of ``typed``.
+    Rows land in file order: ``in_order`` says ``typed`` already yields them so (DuckDB
+    keeps the order of a plain scan), else they are sorted by ``_row`` on the way.
     """
     raw = quote(raw_name(table))
-    match = " AND ".join(f"{raw}.{quote(k)} = n.{quote(k)}" for k in table.key)
-    columns = ", ".join(quote(k) for k in table.key)
-    replaced = con.execute(
-        f"DELETE FROM {raw} USING (SELECT DISTINCT {columns} FROM {keys or typed}) AS n "
-        f"WHERE {match}"
-    ).fetchone()[0]
+    replaced = 0
+    if con.execute(f"SELECT EXISTS (SELECT 1 FROM {raw})").fetchone()[0]:
+        match = " AND ".join(f"{raw}.{quote(k)} = n.{quote(k)}" for k in table.key)
+        columns = ", ".join(quote(k) for k in table.key)
+        replaced = con.execute(
+            f"DELETE FROM {raw} USING (SELECT DISTINCT {columns} FROM {keys or typed}) AS n "
+            f"WHERE {match}"
+        ).fetchone()[0]
     names = [quote(c.name) for c in table.columns] + [name for name, _ in META_COLUMNS]
     values = [quote(c.name) for c in table.columns] + ["?", "_row", "?"]
     inserted = con.execute(
-        f"INSERT INTO {raw} ({', '.join(names)}) SELECT {', '.join(values)} FROM {typed} "
-        "ORDER BY _row",
+        f"INSERT INTO {raw} ({', '.join(names)}) SELECT {', '.join(values)} FROM {typed}"
+        + ("" if in_order else " ORDER BY _row"),
         [source, batch],
     ).fetchone()[0]
     return int(inserted), int(replaced)
