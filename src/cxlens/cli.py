@@ -38,7 +38,10 @@ DbOption = Annotated[
 ]
 
 LangOption = Annotated[
-    str | None, typer.Option("--lang", help="Report language: zh or en (default: [project]).")
+    str | None,
+    typer.Option(
+        "--lang", help="Report language: zh or en (default: the language in cxlens.toml)."
+    ),
 ]
 MonthOption = Annotated[
     str | None,
@@ -66,16 +69,22 @@ def _stderr():
     return Console(stderr=True, soft_wrap=True)
 
 
-def _settings(config: Path | None, **overrides: Any):
-    from cxlens.settings import load_settings
+def _project(config: Path | None, db: str | None, **overrides: Any):
+    """Settings and warehouse of the command.
 
-    return load_settings(config, overrides)
-
-
-def _warehouse(settings, db: str | None):
+    Without a cxlens.toml but with ``--db``, the settings are the ones the warehouse
+    was last cleaned with, so that the same file gives the same numbers anywhere.
+    """
+    from cxlens.settings import Settings, load_settings
     from cxlens.store import Warehouse
 
-    return Warehouse(db if db else settings.warehouse_path)
+    settings = load_settings(config, overrides)
+    warehouse = Warehouse(db if db else settings.warehouse_path)
+    if settings.config_path is None and db:
+        stored = warehouse.stored_settings()
+        if stored:
+            settings = Settings.from_stored(stored, db, overrides)
+    return settings, warehouse
 
 
 @contextmanager
@@ -175,8 +184,7 @@ def import_(
     from cxlens.clean import clean_warehouse
     from cxlens.ingest import import_file
 
-    settings = _settings(config)
-    warehouse = _warehouse(settings, db)
+    settings, warehouse = _project(config, db)
     with _progress(not silent) as progress:
         result = import_file(
             warehouse,
@@ -227,8 +235,7 @@ def kpis(
     except CxlensError as error:
         raise typer.BadParameter(str(error), param_hint="--by") from None
 
-    settings = _settings(config)
-    warehouse = _warehouse(settings, db)
+    settings, warehouse = _project(config, db)
     frame = compute_kpis(warehouse, settings, by=grouping, metrics=metric)
     records = kpi_records(frame)
     _render(records, output_format)
@@ -249,8 +256,7 @@ def run(
     """
     from cxlens.pipeline import run_project
 
-    settings = _settings(config, language=_language(lang))
-    warehouse = _warehouse(settings, db)
+    settings, warehouse = _project(config, db, language=_language(lang))
     with _progress(not silent) as progress:
         result = run_project(settings, warehouse, out, month=_month(month), progress=progress)
     print(result.summary)
@@ -270,8 +276,7 @@ def report(
     """
     from cxlens.report import write_report
 
-    settings = _settings(config, language=_language(lang))
-    warehouse = _warehouse(settings, db)
+    settings, warehouse = _project(config, db, language=_language(lang))
     paths = write_report(warehouse, settings, out, month=_month(month))
     for path in paths.values():
         print(path)

@@ -84,6 +84,37 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def to_stored(self) -> str:
+        """The settings that change what a number means, as JSON for the warehouse.
+
+        The cleaned tables are cut in this project's time zone; storing the settings
+        beside them lets a command that has only the warehouse file (``--db``, no
+        cxlens.toml) compute the same numbers, and lets a command with different
+        settings notice that the tables were built for others.
+        """
+        import json
+
+        stored = {k: v for k, v in self.raw.items() if k != "sources"}
+        stored["project"] = {
+            **self.raw.get("project", {}),
+            "timezone": self.timezone,
+            "language": self.language,
+            "currency": self.currency,
+        }
+        stored["project"].pop("warehouse", None)
+        return json.dumps(stored, ensure_ascii=False, sort_keys=True, default=str)
+
+    @classmethod
+    def from_stored(
+        cls, text: str, warehouse: str, overrides: dict[str, Any] | None = None
+    ) -> Settings:
+        """Settings rebuilt from ``to_stored`` output, for the warehouse at ``warehouse``."""
+        import json
+
+        raw = json.loads(text)
+        raw["project"]["warehouse"] = str(Path(warehouse).resolve())
+        return _build(raw, Path(warehouse).resolve().parent, None, overrides or {})
+
 
 def load_settings(
     path: str | Path | None = None, overrides: dict[str, Any] | None = None
@@ -98,10 +129,15 @@ def load_settings(
     if config_path is not None:
         raw = _read_toml(config_path)
     root = config_path.parent if config_path else Path.cwd()
+    return _build(raw, root, config_path, overrides or {})
 
+
+def _build(
+    raw: dict[str, Any], root: Path, config_path: Path | None, overrides: dict[str, Any]
+) -> Settings:
     _check_names(raw, config_path)
     project = dict(raw.get("project", {}))
-    for key, value in (overrides or {}).items():
+    for key, value in overrides.items():
         if value is not None:
             project[key] = value
 

@@ -133,3 +133,42 @@ def test_slash_dates_the_column_cannot_tell_are_read_as_told(tmp_path):
     assert told.returncode == 0, told.stderr
     rows = kpis(tmp_path, "--by", "month", "--metric", "tickets")
     assert {r["period"]: r["value"] for r in rows} == {"2024-03": 1, "2024-04": 1}
+
+
+def test_the_warehouse_remembers_the_settings_it_was_built_with(tmp_path):
+    # case FR-6: 1 Mar 20:00 UTC is 2 Mar in Asia/Kolkata, in every command
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "cxlens.toml").write_text(
+        '[project]\ntimezone = "Asia/Kolkata"\nwarehouse = "w.duckdb"\n', encoding="utf-8"
+    )
+    (project / "t.csv").write_text(
+        "ticket_id,created_at\nA,2024-03-01T20:00:00Z\n", encoding="utf-8"
+    )
+    done = cx("import", "t.csv", "--table", "tickets", cwd=project)
+    assert done.returncode == 0, done.stderr
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = str(project / "w.duckdb")
+    out = cx("kpis", "--db", db, "--by", "day", "-m", "tickets", "-f", "json", cwd=elsewhere)
+
+    assert out.returncode == 0, out.stderr
+    assert [r["period"] for r in json.loads(out.stdout)] == ["2024-03-02"]
+
+
+def test_settings_in_another_zone_than_the_tables_are_refused(tmp_path):
+    (tmp_path / "t.csv").write_text("ticket_id,created_at\nA,2024-03-01 20:00\n", encoding="utf-8")
+    assert (
+        cx("import", "t.csv", "--table", "tickets", "--db", "w.duckdb", cwd=tmp_path).returncode
+        == 0
+    )
+    (tmp_path / "cxlens.toml").write_text(
+        '[project]\ntimezone = "America/Los_Angeles"\nwarehouse = "w.duckdb"\n', encoding="utf-8"
+    )
+
+    done = cx("kpis", "--by", "day", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert "cleaned for the time zone UTC" in done.stderr
+    assert "America/Los_Angeles" in done.stderr

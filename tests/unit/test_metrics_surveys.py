@@ -128,3 +128,90 @@ def test_survey_dimensions_come_from_the_response_then_its_ticket(tmp_path):
     by_segment = compute_kpis(warehouse, settings(), by=["segment", "agent"], metrics=["csat"])
     assert row(by_segment, "csat", group={"segment": "vip", "agent": "A7"}).n == 1
     assert row(by_segment, "csat", group={"segment": None, "agent": None}).n == 2
+
+
+def good_bad(rid, score, at, **columns):
+    return response(rid, "csat", score, at=at, scale_min=0, scale_max=1, **columns)
+
+
+def mixed_scales_warehouse(tmp_path):
+    """January: 1–5 only (5, 4, 2; one with its scale written out, plus a blank 0–1 answer).
+
+    February: Good/Bad 1, 1, 0 by chat and 1–5 answers 3, 5 by email.
+    """
+    return warehouse_with(
+        tmp_path,
+        survey_responses=[
+            response("J1", "csat", 5, at="2024-01-10", channel="email"),
+            response("J2", "csat", 4, at="2024-01-11", channel="email", scale_min=1, scale_max=5),
+            response("J3", "csat", 2, at="2024-01-12", channel="email"),
+            good_bad("J4", None, "2024-01-13", channel="chat"),  # unanswered: no scale counted
+            good_bad("F1", 1, "2024-02-01", channel="chat"),
+            good_bad("F2", 1, "2024-02-02", channel="chat"),
+            good_bad("F3", 0, "2024-02-03", channel="chat"),
+            response("F4", "csat", 3, at="2024-02-04", channel="email"),
+            response("F5", "csat", 5, at="2024-02-05", channel="email"),
+        ],
+    )
+
+
+def test_csat_mean_of_a_month_on_one_scale_is_its_mean(tmp_path):
+    # January: 5, 4, 2 on 1–5 (default and written-out scale are the same) → 11/3 of 3.
+    monthly = compute_kpis(
+        mixed_scales_warehouse(tmp_path), settings(), by=["month"], metrics=["csat_mean"]
+    )
+    january = row(monthly, "csat_mean", "2024-01")
+    assert (january.value, january.n) == (pytest.approx(11 / 3), 3)
+
+
+def test_csat_mean_of_a_month_mixing_scales_is_null_with_its_count(tmp_path, caplog):
+    # February: Good/Bad 1, 1, 0 and 1–5 answers 3, 5 → no mean, n 5; the rate still holds:
+    # satisfied 1, 1 (Good) and 5 (top two of 1–5) → 3/5.
+    with caplog.at_level("WARNING", logger="cxlens.metrics.surveys"):
+        monthly = compute_kpis(
+            mixed_scales_warehouse(tmp_path),
+            settings(),
+            by=["month"],
+            metrics=["csat_mean", "csat"],
+        )
+    february = row(monthly, "csat_mean", "2024-02")
+    assert math.isnan(february.value) and february.n == 5
+    assert math.isnan(february.ci_low) and math.isnan(february.ci_high)
+    assert row(monthly, "csat", "2024-02").value == pytest.approx(3 / 5)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "0–1" in warnings[0] and "1–5" in warnings[0] and "--by" in warnings[0]
+    assert "csat rate" in warnings[0]
+
+
+def test_pooled_csat_mean_over_mixed_scales_is_null(tmp_path):
+    # Jan–Feb pooled: 3 + 5 valid answers over 0–1 and 1–5 → no mean, n 8.
+    pooled = row(compute_kpis(mixed_scales_warehouse(tmp_path), settings()), "csat_mean")
+    assert math.isnan(pooled.value) and pooled.n == 8
+
+
+def test_csat_mean_by_a_dimension_that_separates_the_scales(tmp_path, caplog):
+    # Pooled by channel: chat 1, 1, 0 on 0–1 → 2/3; email 5, 4, 2, 3, 5 on 1–5 → 19/5.
+    with caplog.at_level("WARNING", logger="cxlens.metrics.surveys"):
+        frame = compute_kpis(
+            mixed_scales_warehouse(tmp_path), settings(), by=["channel"], metrics=["csat_mean"]
+        )
+    chat = row(frame, "csat_mean", group={"channel": "chat"})
+    email = row(frame, "csat_mean", group={"channel": "email"})
+    assert (chat.value, chat.n) == (pytest.approx(2 / 3), 3)
+    assert (email.value, email.n) == (pytest.approx(19 / 5), 5)
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_ces_mixing_five_and_seven_point_scales_is_null(tmp_path):
+    # 2, 4 on 1–5 and 6 on 1–7 (default): no mean, n 3; the 1–5 answers alone: mean 3.
+    records = [
+        response("E1", "ces", 2, scale_min=1, scale_max=5),
+        response("E2", "ces", 4, scale_min=1, scale_max=5),
+        response("E3", "ces", 6, at="2024-03-10"),
+    ]
+    warehouse = warehouse_with(tmp_path, survey_responses=records)
+    pooled = row(compute_kpis(warehouse, settings(), metrics=["ces"]), "ces")
+    assert math.isnan(pooled.value) and pooled.n == 3
+    monthly = compute_kpis(warehouse, settings(), by=["month"], metrics=["ces"])
+    assert (row(monthly, "ces", "2024-02").value, row(monthly, "ces", "2024-03").value) == (3, 6)

@@ -49,6 +49,7 @@ def clean_warehouse(warehouse: Warehouse, settings: Settings) -> list[CleaningRu
             _clean_staged(con, settings, cleaning_log, staged)
             _publish_all(con, settings, staged)
             write_log(con, cleaning_log.rules)
+            _remember_settings(con, settings)
     except duckdb.Error as error:
         raise WarehouseError(
             f"cleaning {warehouse.location} failed, nothing was changed: {error}. "
@@ -114,6 +115,15 @@ def _publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, staged: set
         if table_name in staged:
             source = DERIVED_VIEW if table_name == "tickets" else None
             publish(con, table_name, settings.timezone, source)
+
+
+def _remember_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Store the settings the tables were cleaned with (their zone decides the local times)."""
+    con.execute(
+        "CREATE OR REPLACE TABLE project_settings AS SELECT ?::VARCHAR AS timezone, "
+        "?::JSON AS settings",
+        [settings.timezone, settings.to_stored()],
+    )
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -48,6 +48,7 @@ def compute_kpis(
     asked = _asked(metrics)
     grain, dimensions = periods.split_by(list(by))
     with warehouse.connect(read_only=True) as con:
+        check_time_zone(con, settings)
         request = Request(warehouse.ibis(con), settings, grain, dimensions)
         profile(request, con)
         wanted = _supported(request, asked, explicit=metrics is not None)
@@ -55,6 +56,21 @@ def compute_kpis(
         for family in (ticket_rows, survey_rows, customer_rows):
             parts += family(request, wanted)
     return _assemble(request, parts, wanted)
+
+
+def check_time_zone(con, settings: Settings) -> None:
+    """Refuse to cut periods in one zone on tables whose local times are in another."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'project_settings'"
+    ).fetchall()[0][0]:
+        return
+    [(built_for,)] = con.execute("SELECT timezone FROM project_settings").fetchall()
+    if built_for != settings.timezone:
+        raise ConfigError(
+            f"the warehouse's tables were cleaned for the time zone {built_for}, but the "
+            f"settings say {settings.timezone}; run `cxlens run` (or import a file) with "
+            "these settings to rebuild them, or use the settings the warehouse was built with"
+        )
 
 
 def _asked(metrics: list[str] | None) -> list[str]:

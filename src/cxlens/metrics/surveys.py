@@ -9,6 +9,11 @@ and 3-point scales (Good on Good/Bad, stored 0–1), the top two boxes on 4- to
 7-point scales, the top three on 8-point and longer scales (the 10-point case);
 ``[csat] satisfied_from`` overrides the threshold for the 1–5 scale.
 
+A mean (``csat_mean``, ``ces``) is only a number on one scale: a cell (period and
+group) whose valid responses come on more than one scale (Good/Bad 0–1 next to a
+1–5 form) gets a null value with its ``n``, and a warning, instead of an average of
+unlike numbers. The ``csat`` rate puts every scale on one footing and stays defined.
+
 One grouped aggregation computes all four KPIs. Dimensions: channel is the
 response's, else its ticket's; agent is the response's ``agent_id``; category,
 priority and team come from the linked ticket; segment from the customer.
@@ -16,8 +21,13 @@ priority and team come from the linked ticket; segment from the customer.
 
 from __future__ import annotations
 
+import logging
+
 from cxlens.metrics import rows
+from cxlens.metrics.request import NULL_KEY
 from cxlens.schema import DEFAULT_SCALES
+
+log = logging.getLogger(__name__)
 
 FAMILY = {"csat", "csat_mean", "nps", "ces"}
 TICKET_SIDE = {"channel", "category", "priority", "team"}
@@ -122,13 +132,32 @@ def _threshold(settings, low, high):
 
 
 def _mean_measures(r, kind: str, valid=None) -> dict:
+    """Count, sum and sum of squares of valid scores, and the scales they come on.
+
+    ``<kind>_nscales`` counts the distinct scales per cell (more than one: no mean);
+    ``<kind>_scales`` lists them, for the warning only.
+    """
     valid = _valid(r, kind) if valid is None else valid
     score = r.score
+    label = _scale_label(*_scale(r, kind))
     return {
         f"{kind}_n": valid.ifelse(1, 0).sum(),
         f"{kind}_sum": score.sum(where=valid),
         f"{kind}_sumsq": (score * score).sum(where=valid),
+        f"{kind}_nscales": label.nunique(where=valid),
+        f"{kind}_scales": label.collect(where=valid, distinct=True),
     }
+
+
+def _scale_label(low, high):
+    """A scale as text, ``1–5``; whole bounds without a trailing ``.0``."""
+    import ibis
+
+    def text(bound):
+        return ibis.ifelse(bound == bound.floor(), bound.cast("int64").cast("string"),
+                           bound.cast("string"))  # fmt: skip
+
+    return text(low) + "–" + text(high)
 
 
 def _nps_measures(r) -> dict:
@@ -148,9 +177,42 @@ def _rows(request, frame, wanted) -> list:
     if "csat" in wanted:
         out.append(rows.rate("csat", frame, keys, "csat_sat", "csat_n"))
     if "csat_mean" in wanted:
-        out.append(rows.mean("csat_mean", frame, keys, "csat"))
+        out.append(_one_scale_mean("csat_mean", frame, request, "csat"))
     if "nps" in wanted:
         out.append(rows.nps("nps", frame, keys))
     if "ces" in wanted:
-        out.append(rows.mean("ces", frame, keys, "ces"))
+        out.append(_one_scale_mean("ces", frame, request, "ces"))
+    return out
+
+
+def _shown(key) -> str:
+    return "(none)" if key == NULL_KEY else str(key)
+
+
+ADVICE = {
+    "csat": "or use the csat rate, which counts satisfied answers on every scale",
+    "ces": "or keep one CES scale per project",
+}
+
+
+def _one_scale_mean(metric: str, frame, request, kind: str):
+    """Mean rows, null (with ``n`` kept) in cells whose responses mix scales.
+
+    The first mixed cell is named in one warning, with the ways out.
+    """
+    import numpy as np
+
+    out = rows.mean(metric, frame, request.keys, kind)
+    mixed = frame[f"{kind}_nscales"].fillna(0).to_numpy() > 1
+    if not mixed.any():
+        return out
+    out.loc[mixed, ["value", "ci_low", "ci_high"]] = np.nan
+    first = frame.loc[mixed].iloc[0]
+    where = ", ".join(f"{key.removeprefix('g_')} {_shown(first[key])}" for key in request.keys)
+    log.warning(
+        "%s: %s responses come on more than one scale (%s in %s), so %d of %d cells have "
+        "no mean; add --by a dimension that separates the scales (e.g. channel) %s",
+        metric, kind.upper(), ", ".join(sorted(first[f"{kind}_scales"])), where,
+        int(mixed.sum()), len(mixed), ADVICE[kind],
+    )  # fmt: skip
     return out
