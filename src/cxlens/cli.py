@@ -283,6 +283,18 @@ def report(
 
 
 def _render(records: list[dict[str, Any]], output_format: str) -> None:
+    try:
+        _write(records, output_format)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader stopped early (`cxlens kpis | head`): not a failure of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
+def _write(records: list[dict[str, Any]], output_format: str) -> None:
     if output_format == "json":
         print(json.dumps(records, ensure_ascii=False, indent=2, default=str))
     elif output_format == "csv":

@@ -50,17 +50,25 @@ def run_project(
     ``month`` ("YYYY-MM") chooses the report month; by default the latest complete one.
 
     Each file imports all or nothing. Every source is tried so that one run reports
-    every bad file at once; if any was refused, the run stops before the report, so
-    that no report rests on part of the data.
+    every bad file at once. The files that were accepted are cleaned in any case, so
+    the warehouse's tables always agree with what it holds; if any file was refused,
+    the run stops before the report, so that no report rests on part of the data.
     """
     from cxlens.clean import clean_warehouse
     from cxlens.insights import kpi_summary
     from cxlens.report import write_report
 
     result = RunResult()
-    result.imports = _import_sources(settings, warehouse, progress)
+    imports, refused = _import_sources(settings, warehouse, progress)
+    result.imports = imports
 
     result.cleaning = clean_warehouse(warehouse, settings)
+    if refused:
+        accepted = ", ".join(Path(i.source).name for i in imports) or "none"
+        raise SourcesRejected(
+            f"{len(refused)} of {len(settings.sources)} source(s) refused; no report was "
+            f"written. Imported and cleaned: {accepted}.\n" + "\n".join(refused)
+        )
     result.outputs = write_report(warehouse, settings, Path(out_dir), month=month)
     result.summary = kpi_summary(warehouse, settings, month=month) + _written(result.outputs)
     return result
@@ -68,7 +76,7 @@ def run_project(
 
 def _import_sources(
     settings: Settings, warehouse: Warehouse, progress: Progress | None
-) -> list[ImportResult]:
+) -> tuple[list[ImportResult], list[str]]:
     from cxlens.ingest import import_file
 
     if not settings.sources:
@@ -93,13 +101,7 @@ def _import_sources(
             )
         except InputError as error:
             refused.append(str(error))
-
-    if refused:
-        raise SourcesRejected(
-            f"{len(refused)} of {len(settings.sources)} source(s) refused; no report was written.\n"
-            + "\n".join(refused)
-        )
-    return imports
+    return imports, refused
 
 
 def _written(outputs: dict[str, Path]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from cxlens.errors import WarehouseError
+from cxlens.errors import ConfigError, WarehouseError
 from cxlens.insights import catalogue, periods
 from cxlens.insights.cards import KpiCard, Reading, build_card, readings
 from cxlens.insights.catalogue import KpiView
@@ -197,10 +197,15 @@ def agent_label(agent: object, names: dict[str, str], lang: str) -> str:
 
 
 def _choose_month(warehouse: Any, monthly: pd.DataFrame, month: str | None) -> tuple[str, bool]:
+    months_with_data = set(monthly.loc[monthly["value"].notna(), "period"].astype(str))
     if month is not None:
         periods.parse_month(month)
+        if months_with_data and not min(months_with_data) <= month <= max(months_with_data):
+            raise ConfigError(
+                f"no data in {month}: the data runs from {min(months_with_data)} to "
+                f"{max(months_with_data)}; choose a month in that range"
+            )
         return month, False
-    months_with_data = set(monthly.loc[monthly["value"].notna(), "period"].astype(str))
     last_record = newest_record_date(warehouse)
     if last_record is None or not months_with_data:
         raise WarehouseError(
