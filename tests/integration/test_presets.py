@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cxlens.errors import RowsRejected
 from cxlens.ingest import import_file
 from cxlens.store import Warehouse
 
@@ -395,7 +396,8 @@ def test_zendesk_fields_map_to_the_standard_words(tmp_path, warehouse, suffix):
     t = query(warehouse, "SELECT * FROM raw_tickets ORDER BY ticket_id")
     assert list(t["status"]) == ["solved", "closed", "open", "on_hold", "pending"]
     assert list(t["priority"]) == ["normal", "high", "urgent", "low", "normal"]
-    assert list(t["channel"]) == ["web", "email", "phone", "chat", "phone"]
+    # Web form is the help centre's request form; Phone call (incoming), Voicemail: phone
+    assert list(t["channel"]) == ["help_center", "email", "phone", "chat", "phone"]
     assert list(t["category"]) == ["Question", "Incident", "Problem", "Task", "Question"]
     assert list(t["customer_id"]) == [f"{n}@example.com" for n in ("ann", "cy", "di", "fa", "gu")]
     assert list(t["agent_id"].fillna("-")) == ["Bo", "Bo", "Ed", "-", "Ed"]
@@ -451,6 +453,65 @@ def test_zendesk_redelivered_ticket_whose_rating_was_withdrawn_loses_its_answer(
     assert scalar(warehouse, "SELECT count(*) FROM raw_tickets") == 5
 
 
+def zendesk_variant(tmp_path: Path, column: str, values: list[str]) -> Path:
+    """The five-ticket export with ``column`` set to ``values``, one per ticket."""
+    rows = [list(row) for row in ZENDESK_ROWS]
+    for row, value in zip(rows, values, strict=True):
+        row[ZENDESK_HEADER.index(column)] = value
+    path = tmp_path / "variant.csv"
+    pd.DataFrame(rows, columns=ZENDESK_HEADER).to_csv(path, index=False)
+    return path
+
+
+def test_zendesk_via_uses_zendesk_channel_names_and_passes_unknown_ones_through(
+    tmp_path, warehouse
+):
+    # the trial: Zendesk Talk tickets ("Voice") became 'other' and their text was lost
+    path = zendesk_variant(
+        tmp_path, "Via", ["Voice", "Mobile SDK", "WeChat", "Messaging", "Carrier pigeon"]
+    )
+    import_file(warehouse, path, preset="zendesk")
+
+    t = query(warehouse, "SELECT channel FROM raw_tickets ORDER BY ticket_id")
+    assert list(t["channel"]) == ["phone", "api", "wechat", "chat", "Carrier pigeon"]
+    r = query(warehouse, "SELECT ticket_id, channel FROM raw_survey_responses ORDER BY 1")
+    assert list(r["channel"]) == ["phone", "api", "Carrier pigeon"]  # rated 101, 102, 105
+
+
+def test_zendesk_via_twitter_facebook_api_and_web(tmp_path, warehouse):
+    path = zendesk_variant(tmp_path, "Via", ["Twitter", "facebook", "Web service", "Web", " API "])
+    import_file(warehouse, path, preset="zendesk")
+
+    t = query(warehouse, "SELECT channel FROM raw_tickets ORDER BY ticket_id")
+    assert list(t["channel"]) == ["social", "social", "api", "web", "api"]
+
+
+def test_zendesk_unknown_satisfaction_score_is_a_row_error_naming_the_cell(tmp_path, warehouse):
+    # only Offered, Unoffered / Not Offered and blank are not answers; "Unknown" is no state
+    path = zendesk_variant(
+        tmp_path, "Satisfaction Score", ["Good", "Unknown", "", "Unoffered", "Bad"]
+    )
+    with pytest.raises(RowsRejected) as caught:
+        import_file(warehouse, path, preset="zendesk")
+    message = str(caught.value)
+    assert "row 3" in message  # ticket 102: the second record, after the header row
+    assert "'Satisfaction Score (→ score)': 'Unknown'" in message
+    assert "1 value(s) rejected" in message
+    with pytest.raises(Exception, match="raw_tickets"):  # nothing was written
+        scalar(warehouse, "SELECT count(*) FROM raw_tickets")
+
+
+def test_zendesk_blank_and_unoffered_ratings_yield_no_answer(tmp_path, warehouse):
+    path = zendesk_variant(tmp_path, "Satisfaction Score", ["Good", " ", "", "Unoffered", "Bad"])
+    import_file(warehouse, path, preset="zendesk")
+
+    r = query(warehouse, "SELECT response_id, score FROM raw_survey_responses ORDER BY 1")
+    assert list(zip(r["response_id"], r["score"], strict=True)) == [
+        ("csat-101", 1.0),
+        ("csat-105", 0.0),
+    ]
+
+
 # -- freshdesk --------------------------------------------------------------------------
 
 FRESHDESK_CSV = """\
@@ -490,10 +551,24 @@ def test_freshdesk_export_maps_times_and_words(tmp_path, warehouse):
     assert t["closed_at"].iloc[0] == ts("2024-03-07 09:00")
     assert list(t["status"]) == ["closed", "on_hold", "open"]
     assert list(t["priority"]) == ["normal", "urgent", "low"]
-    assert list(t["channel"]) == ["email", "feedback_widget", "web"]
+    assert list(t["channel"]) == ["email", "feedback_widget", "help_center"]  # Portal
     assert list(t["agent_replies"]) == [2, 1, 0]
     assert list(t["customer_contacts"]) == [1, 2, 1]
     assert list(t["customer_id"]) == ["wang@example.com", "zhao@example.com", "zhang@example.com"]
     first = json.loads(t["attributes"].iloc[0])
     assert first["Survey results"] == "Awesome"
     assert first["First response time (in hrs)"] == "0.5"
+
+
+def test_freshdesk_sources_map_to_standard_words_and_unknown_ones_pass_through(tmp_path, warehouse):
+    lines = FRESHDESK_CSV.splitlines()
+    body = "\n".join(lines) + "\n"
+    path = tmp_path / "tickets.csv"
+    sources = {"Email": "Outbound Email", "Feedback Widget": "MobiHelp", "Portal": "E-commerce"}
+    for old, new in sources.items():
+        body = body.replace(f",{old},", f",{new},", 1)
+    path.write_text(body, encoding="utf-8")
+    import_file(warehouse, path, preset="freshdesk", timezone="Asia/Shanghai")
+
+    t = query(warehouse, "SELECT channel FROM raw_tickets ORDER BY ticket_id")
+    assert list(t["channel"]) == ["email", "api", "E-commerce"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cxlens.errors import ColumnsError, ConfigError, RowsRejected
+from cxlens.errors import ColumnsError, ConfigError, InputError, RowsRejected
 from cxlens.ingest import convert, detect, mapping, parse, readers, write
 from cxlens.ingest.presets import get_preset
 from cxlens.ingest.presets.base import Preset, Target
@@ -25,6 +25,16 @@ from cxlens.store import quote
 log = logging.getLogger(__name__)
 
 READ_OPTIONS = ("delimiter", "header", "names", "skip_rows", "na_values", "null_padding")
+# Every option a source may give beside path, table, preset, timezone and sheet.
+SOURCE_OPTIONS = (
+    *READ_OPTIONS,
+    "dayfirst",
+    "decimal_comma",
+    "encoding",
+    "columns",
+    "hints",
+    "key_prefix",
+)
 
 
 @dataclass
@@ -166,14 +176,29 @@ def flatten_options(options: dict[str, Any] | None) -> dict[str, Any]:
     """
     flat = dict(options or {})
     nested = flat.pop("options", None)
-    if nested is None:
-        return flat
-    if not isinstance(nested, dict):
+    if nested is not None and not isinstance(nested, dict):
         raise ConfigError(
             f"options = {nested!r} in [[sources]] must be a table, e.g. "
             "options = { dayfirst = true }"
         )
-    return {**nested, **flat}
+    merged = {**(nested or {}), **flat}
+    _check_option_names(merged)
+    return merged
+
+
+def _check_option_names(options: dict[str, Any]) -> None:
+    """Refuse a misspelt source option instead of importing as if it were not there."""
+    unknown = sorted(str(k) for k in options if k not in SOURCE_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) in [[sources]]: {', '.join(unknown)}. Besides path, table, "
+            f"preset, timezone and sheet, a source may give: {', '.join(sorted(SOURCE_OPTIONS))}"
+        )
+    prefix = options.get("key_prefix")
+    if prefix is not None and not isinstance(prefix, str):
+        raise ConfigError(
+            f'key_prefix = {prefix!r} in [[sources]] must be text, e.g. key_prefix = "fd-"'
+        )
 
 
 def _check_zone(timezone: str) -> None:
@@ -224,6 +249,7 @@ def _import(
     elif options.get("hints"):
         targets = [_with_hints(t, options["hints"]) for t in targets]
     resolved = _resolve(targets, staged, path, preset, sheet is not None)
+    resolved = mapping.with_key_prefix(resolved, options.get("key_prefix"))
     parse.install_macros(con)
     convert.install_na(con, list(read.get("na_values") or []))
     converted, problems = _convert(con, resolved, staged, timezone, options)
@@ -309,6 +335,7 @@ def _write(
     for item in converted:
         table = item.resolved.table
         write.ensure_raw_table(con, table)
+        _refuse_other_layouts(con, path, item, preset, options)
         inserted, replaced = write.replace_rows(
             con, table, item.name, str(path), batch, keys=item.keys, in_order=item.in_order
         )
@@ -325,6 +352,63 @@ def _write(
         result.tables[table.name] = result.tables.get(table.name, 0) + inserted
         result.replaced[table.name] = result.replaced.get(table.name, 0) + replaced
     return result
+
+
+def _refuse_other_layouts(
+    con: Any,
+    path: Path,
+    item: convert.Converted,
+    preset: Preset | None,
+    options: dict[str, Any],
+) -> None:
+    """Refuse to replace rows another layout delivered: two helpdesks reusing ticket numbers.
+
+    A corrected re-delivery of the same layout (same preset, or canonical headers again)
+    replaces rows as before, whatever the file is called. Tables of people (customers,
+    agents) are exempt: the same person may be known to two systems, and key_prefix
+    leaves person ids as written.
+    """
+    table = item.resolved.table
+    if not mapping.record_ids(table):
+        return
+    name = preset.name if preset else None
+    clashes = write.other_layouts(con, table, item.keys or item.name, name)
+    if clashes:
+        raise InputError(_clash_message(path, table.name, name, clashes, options), path)
+
+
+def _clash_message(
+    path: Path,
+    table: str,
+    preset: str | None,
+    clashes: list[tuple[str, str | None, int]],
+    options: dict[str, Any],
+) -> str:
+    def layout(name: str | None) -> str:
+        return f"preset {name}" if name else "canonical headers"
+
+    source, earlier, rows = clashes[0]
+    total = sum(count for _, _, count in clashes)
+    more = f" (and {len(clashes) - 1} more earlier file(s))" if len(clashes) > 1 else ""
+    prefix = f"{preset or path.stem}-"
+    if options.get("key_prefix") == prefix:  # the prefix in use is the clashing one
+        prefix = f"{prefix[:-1]}2-"
+    entry = f'preset = "{preset}"' if preset else f'table = "{table}"'
+    flag = f"--preset {preset}" if preset else f"--table {table}"
+    return "\n".join(
+        [
+            f"{path}: would replace {total} {table} row(s) imported from {source} "
+            f"({layout(earlier)}){more}, but this file is read with {layout(preset)}. "
+            "Two systems that reuse the same ids would overwrite each other; nothing "
+            "was imported.",
+            "Give this source a key_prefix so its ids stay apart, in cxlens.toml:",
+            "  [[sources]]",
+            f'  path = "{path.name}"',
+            f"  {entry}",
+            f'  key_prefix = "{prefix}"',
+            f"or on the command line: cxlens import {path.name} {flag} --key-prefix {prefix}",
+        ]
+    )
 
 
 def _drop_temporaries(con: Any) -> None:

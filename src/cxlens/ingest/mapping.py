@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from cxlens.errors import ColumnsError
 from cxlens.ingest import headers as hdr
 from cxlens.ingest.presets.base import Preset, Target
-from cxlens.schema import Table
+from cxlens.schema import STRING, Table
 from cxlens.schema import table as schema_table
 from cxlens.store import quote
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+# Ids of people: the same customer or agent may be known to two helpdesks, so a
+# source's key_prefix leaves them as written.
+PERSON_IDS = ("customer_id", "agent_id")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,38 @@ def resolve(target: Target, headers: list[str], path: Path, preset: Preset | Non
     )
 
 
+def record_ids(table: Table) -> tuple[str, ...]:
+    """The key columns of ``table`` that name a record (text ids, not people, not times)."""
+    return tuple(k for k in table.key if table.column(k).type == STRING and k not in PERSON_IDS)
+
+
+def with_key_prefix(resolved: list[Resolved], prefix: str | None) -> list[Resolved]:
+    """Put ``prefix`` before the ids of the records this file delivers.
+
+    Prefixed are each table's record ids and, in the same file, the columns that refer
+    to records of the file's own tables: a survey answer's ``ticket_id`` when the file
+    also fills tickets, a ticket's ``merged_into``. Two helpdesks that both number
+    tickets from 1001 then keep apart. Person ids (``PERSON_IDS``) and references to
+    records the file does not deliver stay as written. A missing id stays missing.
+    """
+    if not prefix:
+        return resolved
+    own = {k for item in resolved for k in record_ids(item.table)}
+    if "ticket_id" in own:
+        own.add("merged_into")
+    literal = "'" + prefix.replace("'", "''") + "'"
+    return [
+        replace(
+            item,
+            sources={
+                c: f"({literal} || cx_na({sql}))" if c in own else sql
+                for c, sql in item.sources.items()
+            },
+        )
+        for item in resolved
+    ]
+
+
 def _source_sql(source: str, headers: list[str]) -> tuple[str, list[str]]:
     """(SQL, headers it reads) for a plain header or an ``sql:`` expression."""
     if source.startswith("sql:"):
@@ -109,7 +144,7 @@ def _placeholders(expression: str, headers: list[str]) -> str:
 
 def _label(source: str, refs: list[str]) -> str:
     if source.startswith("sql:"):
-        return ", ".join(refs) if refs else source
+        return ", ".join(dict.fromkeys(refs)) if refs else source
     return refs[0]
 
 

@@ -40,6 +40,36 @@ def ensure_raw_table(con: Any, table: Table) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {quote(raw_name(table))} ({', '.join(columns)})")
 
 
+def other_layouts(
+    con: Any, table: Table, keys: str, preset: str | None
+) -> list[tuple[str, str | None, int]]:
+    """Rows of ``raw_<table>`` whose keys ``keys`` re-delivers, imported with another layout.
+
+    One (source, preset, rows) per earlier file, most rows first. A layout is a preset,
+    or canonical headers (``None``); the ``imports`` ledger says which one delivered
+    each raw row's ``_batch``. Cheap when every earlier import used this layout.
+    """
+    con.execute(IMPORTS_DDL)
+    others = con.execute(
+        "SELECT count(*) FROM imports WHERE table_name = ? AND preset IS DISTINCT FROM ?",
+        [table.name, preset],
+    ).fetchone()[0]
+    if not others:
+        return []
+    raw = quote(raw_name(table))
+    match = " AND ".join(f"r.{quote(k)} = n.{quote(k)}" for k in table.key)
+    columns = ", ".join(quote(k) for k in table.key)
+    rows = con.execute(
+        f"SELECT i.source, i.preset, count(*) FROM {raw} AS r "
+        f"JOIN (SELECT DISTINCT {columns} FROM {keys}) AS n ON {match} "
+        "JOIN (SELECT batch, min(source) AS source, any_value(preset) AS preset FROM imports "
+        "WHERE table_name = ? GROUP BY batch) AS i ON r._batch = i.batch "
+        "WHERE i.preset IS DISTINCT FROM ? GROUP BY ALL ORDER BY 3 DESC, 1",
+        [table.name, preset],
+    ).fetchall()
+    return [(source, layout, int(count)) for source, layout, count in rows]
+
+
 def replace_rows(
     con: Any,
     table: Table,

@@ -29,19 +29,29 @@ _PRIORITY = (
     "CASE lower(trim({Priority})) WHEN 'low' THEN 'low' WHEN 'medium' THEN 'normal'"
     " WHEN 'high' THEN 'high' WHEN 'urgent' THEN 'urgent' END"
 )
-# Freshdesk's sources: Email, Portal, Phone, Chat, Feedback Widget, Outbound Email,
-# Forum, Twitter, Facebook, WhatsApp, MobiHelp, E-commerce, ...
+# Freshdesk's ticket sources (the export's Source, the API's source codes): Email,
+# Portal, Phone, Forum, Twitter, Facebook, Chat, MobiHelp, Feedback Widget, Outbound
+# Email, E-commerce, WhatsApp, ... Sources named here get the standard word, read as
+# the zendesk preset reads the same channels (the customer portal's ticket form is
+# the help centre, the mobile app SDK is api); any other passes through as written,
+# so that cleaning maps it or keeps it in attributes.channel_original and logs it.
+_SOURCE_WORDS = {
+    "email": ("email", "outbound email"),
+    "help_center": ("portal", "forum"),
+    "phone": ("phone",),
+    "chat": ("chat",),
+    "feedback_widget": ("feedback widget",),
+    "api": ("mobihelp", "api"),
+    "social": ("twitter", "facebook", "whatsapp", "instagram"),
+}
 _SOURCE = "lower(trim({Source}))"
 _CHANNEL = (
-    f"CASE WHEN nullif({_SOURCE}, '') IS NULL THEN NULL"
-    f" WHEN {_SOURCE} LIKE '%feedback widget%' THEN 'feedback_widget'"
-    f" WHEN {_SOURCE} LIKE '%mail%' THEN 'email'"
-    f" WHEN {_SOURCE} = 'portal' OR {_SOURCE} = 'forum' THEN 'web'"
-    f" WHEN {_SOURCE} LIKE '%phone%' THEN 'phone'"
-    f" WHEN {_SOURCE} LIKE '%chat%' OR {_SOURCE} = 'mobihelp' THEN 'chat'"
-    f" WHEN {_SOURCE} IN ('twitter', 'facebook', 'whatsapp', 'instagram') THEN 'social'"
-    f" WHEN {_SOURCE} LIKE '%api%' THEN 'api'"
-    " ELSE 'other' END"
+    "CASE "
+    + " ".join(
+        f"WHEN {_SOURCE} IN ({', '.join(repr(w) for w in words)}) THEN '{code}'"
+        for code, words in _SOURCE_WORDS.items()
+    )
+    + " ELSE trim({Source}) END"
 )
 
 TICKETS = Target(
@@ -76,6 +86,7 @@ PRESET = Preset(
         "Closed time; the business-hour '(in hrs)' durations and Survey results stay in "
         "attributes. Status Resolved -> solved, Waiting on Customer -> pending, Waiting on "
         "Third Party -> on_hold, other custom statuses -> open; priority Medium -> normal; "
-        "Source -> standard channel; customer = the contact's Email."
+        "Source -> standard channel (Portal and Forum -> help_center, MobiHelp -> api, "
+        "others as written); customer = the contact's Email."
     ),
 )

@@ -9,8 +9,9 @@ Dates in the export are wall-clock times of the account's time zone with no offs
 (case IM-3): give the source a ``timezone`` so they are stored in UTC correctly.
 The export gives first-reply and resolution durations in minutes but no first-reply
 timestamp, so those durations are mapped as they are.
-``Satisfaction Score`` holds the rating's state; only Good and Bad are answers
-(Good = 1, Bad = 0 on a 0–1 scale). Offered and Not Offered are not responses.
+``Satisfaction Score`` holds the rating's state: Good and Bad are answers (Good = 1,
+Bad = 0 on a 0–1 scale); Offered, Unoffered / Not Offered and blank are not responses;
+any other value is a row error naming the cell.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from __future__ import annotations
 from cxlens.ingest.presets.base import Preset, Target
 
 _RATING = "lower(trim({Satisfaction Score}))"
+# The states of a rating that are not answers; a blank cell is not one either. Any
+# other value reaches the score parser, so an unknown state is a row error.
+_NOT_ANSWERS = ("offered", "unoffered", "not offered")
 
 _STATUS = (
     "CASE lower(trim({Status})) WHEN 'new' THEN 'new' WHEN 'open' THEN 'open'"
@@ -28,22 +32,48 @@ _PRIORITY = (
     "CASE lower(trim({Priority})) WHEN 'low' THEN 'low' WHEN 'normal' THEN 'normal'"
     " WHEN 'high' THEN 'high' WHEN 'urgent' THEN 'urgent' END"
 )
-# "Via" names the channel a ticket came in by: Web form, Email, Chat, Phone call
-# (incoming), Voicemail, API, Twitter, Facebook, Mobile SDK, Help Center, ...
+# "Via" names the channel a ticket came in by, as Zendesk's ticket export writes its
+# via channel (the API's via.channel, e.g. voice or mobile_sdk, spelt either way).
+# Channels named here get the standard word; any other passes through as written, so
+# that cleaning maps it or keeps it in attributes.channel_original and logs it.
+_VIA_WORDS = {
+    "web": ("web", "web widget", "widget"),
+    "help_center": ("web form", "web_form", "help center", "help_center", "help centre"),
+    "email": ("email", "e-mail", "mail"),
+    "api": ("api", "web service", "mobile sdk", "mobile_sdk"),
+    "phone": (
+        "voice",
+        "phone",
+        "phone call",
+        "phone call (incoming)",
+        "phone call (outgoing)",
+        "voicemail",
+        "talk",
+    ),
+    "chat": ("chat", "messaging", "native messaging", "native_messaging", "chat transcript"),
+    "wechat": ("wechat",),
+    "social": (
+        "facebook",
+        "facebook post",
+        "facebook message",
+        "twitter",
+        "twitter dm",
+        "twitter direct message",
+        "instagram",
+        "instagram dm",
+        "instagram_dm",
+        "whatsapp",
+    ),
+    "sms": ("sms", "text", "text message"),
+}
 _VIA = "lower(trim({Via}))"
 _CHANNEL = (
-    f"CASE WHEN nullif({_VIA}, '') IS NULL THEN NULL"
-    f" WHEN {_VIA} LIKE '%twitter%' OR {_VIA} LIKE '%facebook%' OR {_VIA} LIKE '%instagram%'"
-    f" OR {_VIA} LIKE '%whatsapp%' OR {_VIA} LIKE '%wechat%' THEN 'social'"
-    f" WHEN {_VIA} LIKE '%phone%' OR {_VIA} LIKE '%voicemail%' OR {_VIA} LIKE '%call%'"
-    " THEN 'phone'"
-    f" WHEN {_VIA} LIKE '%mail%' THEN 'email'"
-    f" WHEN {_VIA} LIKE '%chat%' OR {_VIA} LIKE '%messag%' THEN 'chat'"
-    f" WHEN {_VIA} LIKE '%sms%' OR {_VIA} LIKE '%text%' THEN 'sms'"
-    f" WHEN {_VIA} LIKE '%help cent%' THEN 'help_center'"
-    f" WHEN {_VIA} LIKE '%api%' OR {_VIA} LIKE '%web service%' THEN 'api'"
-    f" WHEN {_VIA} LIKE '%web%' OR {_VIA} LIKE '%mobile%' THEN 'web'"
-    " ELSE 'other' END"
+    "CASE "
+    + " ".join(
+        f"WHEN {_VIA} IN ({', '.join(repr(w) for w in words)}) THEN '{code}'"
+        for code, words in _VIA_WORDS.items()
+    )
+    + " ELSE trim({Via}) END"
 )
 
 TICKETS = Target(
@@ -71,7 +101,10 @@ SATISFACTION = Target(
     columns={
         "response_id": "sql:'csat-' || {Id}",
         "kind": "sql:'csat'",
-        "score": f"sql:CASE WHEN {_RATING} LIKE 'good%' THEN '1' ELSE '0' END",
+        "score": (
+            f"sql:CASE WHEN {_RATING} LIKE 'good%' THEN '1' WHEN {_RATING} LIKE 'bad%' THEN '0'"
+            " ELSE {Satisfaction Score} END"
+        ),
         "scale_min": "sql:'0'",
         "scale_max": "sql:'1'",
         "customer_id": "Requester email",
@@ -80,7 +113,7 @@ SATISFACTION = Target(
         "channel": "sql:" + _CHANNEL,
         "responded_at": "sql:coalesce(nullif(trim({Solved at}), ''), {Created at})",
     },
-    where=f"{_RATING} LIKE 'good%' OR {_RATING} LIKE 'bad%'",
+    where=f"lower(cx_na({{Satisfaction Score}})) NOT IN {_NOT_ANSWERS!r}",
     attributes=(),
 )
 
@@ -93,8 +126,9 @@ PRESET = Preset(
         "data to a JSON, CSV, or XML file'. Times are naive local times of the account's "
         "zone (IM-3): set the source's timezone. Durations are minutes as exported "
         "(first reply, full resolution). Status, priority and Via are mapped to the "
-        "standard words. Satisfaction Score Good/Bad become CSAT answers 'csat-<Id>' "
+        "standard words (Via per Zendesk's channel names; others as written). "
+        "Satisfaction Score Good/Bad become CSAT answers 'csat-<Id>' "
         "scored 1/0 on a 0-1 scale, timed at Solved at, else Created at; Offered and Not "
-        "Offered are not answers and yield no row."
+        "Offered are not answers and yield no row; any other value is a row error."
     ),
 )
