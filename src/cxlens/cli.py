@@ -172,6 +172,13 @@ def import_(
             help="How to read slash dates such as 05/03/2024 when the column cannot tell.",
         ),
     ] = None,
+    key_prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--key-prefix",
+            help="Prefix for this file's ids, for helpdesks whose ticket numbers clash (zd-).",
+        ),
+    ] = None,
     max_errors: Annotated[int, typer.Option(help="Stop collecting errors after this many.")] = 50,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -193,12 +200,21 @@ def import_(
             preset=preset,
             timezone=timezone or settings.timezone,
             sheet=sheet,
-            options=None if dayfirst is None else {"dayfirst": dayfirst},
+            options=_import_options(dayfirst, key_prefix),
             max_errors=max_errors,
             progress=progress,
         )
     clean_warehouse(warehouse, settings)
     _stderr().print(result.describe())
+
+
+def _import_options(dayfirst: bool | None, key_prefix: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if dayfirst is not None:
+        options["dayfirst"] = dayfirst
+    if key_prefix is not None:
+        options["key_prefix"] = key_prefix
+    return options
 
 
 @app.command()

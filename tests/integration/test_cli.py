@@ -172,3 +172,25 @@ def test_settings_in_another_zone_than_the_tables_are_refused(tmp_path):
     assert done.returncode == 1
     assert "cleaned for the time zone UTC" in done.stderr
     assert "America/Los_Angeles" in done.stderr
+
+
+def test_key_prefix_keeps_two_helpdesks_with_the_same_ticket_numbers(tmp_path):
+    (tmp_path / "a.csv").write_text("ticket_id,created_at\n1,2024-03-01 10:00\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("ticket_id,created_at\n1,2024-03-02 10:00\n", encoding="utf-8")
+
+    for name, prefix in (("a.csv", "a-"), ("b.csv", "b-")):
+        done = cx(
+            "import",
+            name,
+            "-t",
+            "tickets",
+            "--key-prefix",
+            prefix,
+            "--db",
+            "w.duckdb",
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+
+    rows = kpis(tmp_path, "--metric", "tickets")
+    assert rows[0]["value"] == 2
