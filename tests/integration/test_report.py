@@ -365,6 +365,70 @@ def test_summary_formats_rates_as_percentages(workbook, project):
     assert row[1].value == pytest.approx(csat_in_march(project)[0])
 
 
+def summary_row(sheet, name: str) -> list:
+    return next(r for r in sheet.iter_rows(min_row=1) if r[0].value == name)
+
+
+def test_summary_gives_a_rate_change_in_percentage_points(workbook, chinese_workbook, project):
+    # The HTML card says "−3.3 pp"; the workbook must hold −3.3 in points, not −3.3 %.
+    answers = project["responses"]
+    month = answers["responded_at_local"].dt.strftime("%Y-%m")
+    by_month = (answers["score"] >= 4).groupby(month).mean()
+    change_in_points = (by_month["2024-03"] - by_month["2024-02"]) * 100
+    for book, name, unit in (
+        (workbook, "CSAT", "pp"),
+        (chinese_workbook, "客户满意度", "个百分点"),
+    ):
+        change = summary_row(book.worksheets[0], name)[6]
+        assert change.value == pytest.approx(change_in_points)
+        assert f'" {unit}"' in change.number_format and "%" not in change.number_format
+
+
+def test_summary_changes_carry_the_unit_words_of_the_html_card(workbook, english):
+    # Every KPI's change speaks the HTML card's unit: pp for rates, pts for NPS, min for times.
+    html = unescape(english["html"].read_text(encoding="utf-8"))
+    rows = {row[0].value: row for row in workbook["Summary"].iter_rows(min_row=6)}
+    checked = 0
+    for metric in re.findall(r'data-metric="([a-z_0-9]+)"', html):
+        card = card_html(html, metric)
+        row = next((r for name, r in rows.items() if name and f">{name}<" in card), None)
+        if row is None or row[6].value is None:
+            continue
+        unit = next((u for u in ("pp", "pts", "min") if re.search(rf"[+-][\d.,]+ {u}", card)), "")
+        assert (f'" {unit}"' in row[6].number_format) == bool(unit), metric
+        assert "%" not in row[6].number_format, metric
+        checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize(
+    ("book", "sheet", "words"),
+    [
+        (
+            "workbook",
+            "Tickets",
+            {"Priority": {"normal"}, "Status": {"solved"}, "Merged": ("yes", "no")},
+        ),
+        (
+            "chinese_workbook",
+            "工单",
+            {"优先级": {"普通"}, "状态": {"已解决"}, "已合并": ("是", "否")},
+        ),
+    ],
+)
+def test_tickets_sheet_shows_codes_and_flags_as_words(book, sheet, words, request, project):
+    # Every generated ticket is "normal" and "solved"; exactly one March ticket is merged.
+    rows = list(request.getfixturevalue(book)[sheet].iter_rows(values_only=True))
+    columns = {header: [row[i] for row in rows[1:]] for i, header in enumerate(rows[0])}
+    merged_by_hand = int(march(project["tickets"], "created_at_local")["is_merged"].sum())
+    yes, no = words["Merged" if "Merged" in words else "已合并"]
+    merged = columns["Merged" if "Merged" in columns else "已合并"]
+    assert merged.count(yes) == merged_by_hand == 1
+    assert merged.count(no) == len(merged) - 1
+    for header in list(words)[:2]:
+        assert set(columns[header]) == words[header]
+
+
 def cells_holding(sheet, text: str) -> list:
     return [cell for row in sheet.iter_rows() for cell in row if cell.value == text]
 

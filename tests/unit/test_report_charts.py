@@ -84,3 +84,31 @@ def test_histogram_legend_sits_above_the_plot():
     assert (legend.orientation, legend.yanchor) == ("h", "bottom") and legend.y >= 1
     assert figure.layout.margin.t > 45
     assert [trace.name for trace in figure.data[1:]] == ["median 8.0 min", "p90 18.0 min"]
+
+
+def colour_ticks(colorbar) -> list[float]:
+    """The tick values a colour bar with ``tick0``/``dtick`` draws from 0 up to ``highest``."""
+    return [colorbar.tick0 + k * colorbar.dtick for k in range(int(20 / colorbar.dtick) + 1)]
+
+
+@pytest.mark.parametrize("highest", [1, 2, 3, 7, 12])
+def test_heatmap_colour_scale_ticks_are_whole_tickets(highest):
+    # A month with at most 3 tickets an hour used to show ticks at 0.5, 1.5, 2.5.
+    arrivals = pd.DataFrame([[0, highest], [1, 0]], columns=[9, 10])
+    colorbar = charts.heatmap_figure(arrivals, "en").data[0].colorbar
+    assert colorbar.tickformat == "d"
+    assert all(float(tick).is_integer() for tick in colour_ticks(colorbar))
+    # at most about five ticks across the counts shown, and at least two
+    assert 2 <= sum(tick <= highest for tick in colour_ticks(colorbar)) <= 6
+
+
+def test_trend_month_axis_of_a_year_ticks_every_third_month_at_an_angle():
+    # 14 months of "YYYY-MM" labels every month overlap; every third one at -45° do not.
+    axis = charts.month_axis(14)
+    assert axis["dtick"] == "M3" and axis["tickangle"] == -45
+
+
+def test_trend_month_axis_of_a_quarter_ticks_every_month():
+    insights, card = trend_insights("churn_rate", [0.011, 0.010, 0.012])
+    xaxis = charts.trend_figure(insights, card).layout.xaxis
+    assert xaxis.dtick == "M1" and xaxis.tickangle == -45

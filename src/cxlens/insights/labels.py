@@ -170,6 +170,27 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# Ticket codes as a reader sees them; a code not listed shows as it is.
+CODE_NAMES: dict[str, dict[str, dict[str, str]]] = {
+    "priority": {
+        "urgent": {"en": "urgent", "zh": "紧急"},
+        "high": {"en": "high", "zh": "高"},
+        "normal": {"en": "normal", "zh": "普通"},
+        "low": {"en": "low", "zh": "低"},
+    },
+    "status": {
+        "new": {"en": "new", "zh": "新建"},
+        "open": {"en": "open", "zh": "处理中"},
+        "pending": {"en": "pending", "zh": "等待客户"},
+        "on_hold": {"en": "on hold", "zh": "挂起"},
+        "solved": {"en": "solved", "zh": "已解决"},
+        "closed": {"en": "closed", "zh": "已关闭"},
+        "merged": {"en": "merged", "zh": "已合并"},
+    },
+}
+
+YES_NO = {True: {"en": "yes", "zh": "是"}, False: {"en": "no", "zh": "否"}}
+
 KPI_NAMES: dict[str, dict[str, str]] = {
     "tickets": {"en": "Tickets", "zh": "工单量"},
     "backlog": {"en": "Backlog", "zh": "积压工单"},
@@ -257,6 +278,17 @@ def dimension_value(dimension: str, value: object, lang: str) -> str:
     if dimension == "channel":
         return channel_name(str(value), lang)
     return str(value)
+
+
+def code_name(column: str, code: object, lang: str) -> str:
+    """A ticket's priority or status code in ``lang``; an unlisted code as it is."""
+    names = CODE_NAMES.get(column, {}).get(str(code))
+    return names[check_language(lang)] if names else str(code)
+
+
+def yes_no(flag: bool, lang: str) -> str:
+    """A true/false field as a reader's word, never Python's ``True``/``False``."""
+    return YES_NO[bool(flag)][check_language(lang)]
 
 
 def channel_name(code: str, lang: str) -> str:

@@ -86,9 +86,20 @@ def trend_figure(insights: Insights, card: KpiCard) -> go.Figure | None:
         )
     )
     figure.update_yaxes(**axis_format(unit, series))
-    step = "M1" if len(series) <= 8 else "M3"
-    figure.update_xaxes(type="date", tickformat="%Y-%m", dtick=step, ticklabelmode="instant")
+    figure.update_xaxes(**month_axis(len(series)))
     return _layout(figure, card.name, 260)
+
+
+def month_axis(months: int) -> dict:
+    """The month axis of a trend: a tick every month up to six months, else every third,
+    with labels set at an angle, so that "2024-01" labels never run into each other."""
+    return {
+        "type": "date",
+        "tickformat": "%Y-%m",
+        "dtick": "M1" if months <= 6 else "M3",
+        "ticklabelmode": "instant",
+        "tickangle": -45,
+    }
 
 
 def _band(series: pd.DataFrame) -> go.Scatter:
@@ -182,6 +193,17 @@ def distribution_figure(
     return _layout(figure, title, 340, legend=True)
 
 
+def count_colorbar(counts: pd.DataFrame, title: str) -> dict:
+    """A colour scale for ticket counts with whole-number ticks only (never "0.5 tickets").
+
+    The tick step is the smallest whole number that gives at most about five ticks.
+    """
+    highest = counts.to_numpy().max() if counts.size else 0
+    highest = 0 if pd.isna(highest) else int(highest)
+    step = max(1, -(-highest // 5))
+    return {"title": {"text": title}, "tick0": 0, "dtick": step, "tickformat": "d"}
+
+
 def heatmap_figure(arrivals: pd.DataFrame, lang: str) -> go.Figure:
     """Tickets created by local weekday and hour, Monday on top."""
     import plotly.graph_objects as go
@@ -193,7 +215,7 @@ def heatmap_figure(arrivals: pd.DataFrame, lang: str) -> go.Figure:
             y=weekday_names(lang),
             colorscale="Blues",
             hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>",
-            colorbar={"title": {"text": label("tickets_count", lang)}},
+            colorbar=count_colorbar(arrivals, label("tickets_count", lang)),
         )
     )
     figure.update_yaxes(autorange="reversed", title=label("weekday", lang))

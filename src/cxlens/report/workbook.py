@@ -25,6 +25,7 @@ from cxlens.insights import LABELS, definition, dimension_value, kpi_name, label
 from cxlens.insights.assemble import agent_label
 from cxlens.insights.catalogue import BREAKDOWN, COUNT, MINUTES, MONEY, POINTS, RATE, SCORE
 from cxlens.insights.cleaning import flag_name, rule_description, table_name
+from cxlens.insights.labels import code_name, yes_no
 
 if TYPE_CHECKING:
     from cxlens.insights import Insights, KpiCard
@@ -37,12 +38,10 @@ VALUE_FORMATS = {
     COUNT: "#,##0",
     MONEY: "#,##0.00",
 }
-DELTA_FORMATS = {
-    RATE: "+0.0%;-0.0%;0.0%",
-    POINTS: "+0.0;-0.0;0.0",
-    MINUTES: "+#,##0.0;-#,##0.0;0.0",
-    COUNT: "+#,##0;-#,##0;0",
-}
+# A change in the unit the HTML gives it: rate changes in percentage points
+# (written as points, value × 100), NPS in points, durations in minutes.
+DELTA_SUFFIXES = {RATE: "percentage_points", POINTS: "points", MINUTES: "minutes"}
+DELTA_NUMBERS = {RATE: "0.0", POINTS: "0.0", MINUTES: "#,##0.0", COUNT: "#,##0"}
 VERDICT_COLOURS = {"better": "#15803d", "worse": "#b91c1c"}
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 CHART_WIDTH, CHART_HEIGHT, CHART_ROWS = 480, 240, 13
@@ -51,8 +50,9 @@ CHART_WIDTH, CHART_HEIGHT, CHART_ROWS = 480, 240, 13
 class Formats:
     """The workbook's cell formats, created once."""
 
-    def __init__(self, workbook: Any) -> None:
+    def __init__(self, workbook: Any, lang: str) -> None:
         self.workbook = workbook
+        self.lang = lang
         self.header = workbook.add_format({"bold": True, "bg_color": "#e2e8f0", "text_wrap": True})
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.text = workbook.add_format({"text_wrap": False})
@@ -64,7 +64,7 @@ class Formats:
         return self._get(VALUE_FORMATS.get(unit, "#,##0.00"))
 
     def delta(self, unit: str, verdict: str | None = None) -> Any:
-        return self._get(DELTA_FORMATS.get(unit, "+#,##0.00;-#,##0.00;0.00"), verdict)
+        return self._get(delta_format(unit, self.lang), verdict)
 
     def verdict(self, verdict: str) -> Any:
         return self._get("@", verdict)
@@ -83,6 +83,23 @@ class Formats:
         return self._cache[key]
 
 
+def delta_format(unit: str, lang: str) -> str:
+    """The number format of a change: sign always shown, unit words as in the HTML.
+
+    A zero change reads ``+0.0 pp`` like the HTML card, not ``0.0 pp``.
+    """
+    number = DELTA_NUMBERS.get(unit, "#,##0.00")
+    suffix = f'" {label(DELTA_SUFFIXES[unit], lang)}"' if unit in DELTA_SUFFIXES else ""
+    return f"+{number}{suffix};-{number}{suffix};+{number}{suffix}"
+
+
+def delta_cell(delta: float | None, unit: str) -> float | None:
+    """The change as the workbook stores it: rates in percentage points (0.05 → 5.0)."""
+    if delta is None or pd.isna(delta):
+        return None
+    return float(delta) * 100 if unit == RATE else float(delta)
+
+
 def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
     """Write the report workbook to ``path``."""
     import xlsxwriter
@@ -95,8 +112,8 @@ def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
         "default_date_format": DATE_FORMAT,
     }
     with xlsxwriter.Workbook(str(path), options) as workbook:
-        formats = Formats(workbook)
         lang = insights.lang
+        formats = Formats(workbook, lang)
         _summary_sheet(workbook.add_worksheet(label("sheet_summary", lang)), insights, formats)
         _trends_sheet(workbook, insights, formats)
         _breakdowns_sheet(
@@ -173,7 +190,8 @@ def _summary_row(sheet: Any, row: int, card: KpiCard, formats: Formats) -> None:
     _number(sheet, row, 4, card.current.ci_high, formats.value(unit))
     for column, change in ((5, card.previous), (8, card.year_ago)):
         _number(sheet, row, column, change.base.value, formats.value(unit))
-        _number(sheet, row, column + 1, change.delta, formats.delta(unit, change.verdict))
+        delta = delta_cell(change.delta, unit)
+        _number(sheet, row, column + 1, delta, formats.delta(unit, change.verdict))
         sheet.write_string(
             row, column + 2, card.verdict_text(change), formats.verdict(change.verdict)
         )
@@ -208,6 +226,7 @@ def _trends_sheet(workbook: Any, insights: Insights, formats: Formats) -> None:
     chart_column = len(headers) + 1
     for index, card in enumerate(insights.cards):
         chart = _line_chart(workbook, sheet.name, card, 1 + 2 * index, last_row)
+        chart.set_x_axis(month_axis(last_row))
         anchor_row = (index // 2) * CHART_ROWS
         anchor_column = chart_column + (index % 2) * 8
         sheet.insert_chart(anchor_row, anchor_column, chart)
@@ -230,6 +249,12 @@ def _line_chart(workbook: Any, sheet_name: str, card: KpiCard, column: int, last
     chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
     chart.show_blanks_as("gap")
     return chart
+
+
+def month_axis(months: int) -> dict[str, Any]:
+    """The month axis of a trend chart: every third label past eight months, set at an angle,
+    so that "2024-01" labels never run into each other."""
+    return {"interval_unit": 1 if months <= 8 else 3, "num_font": {"rotation": -45}}
 
 
 def _numbers(sheet: Any, row: int, column: int, values: pd.Series, cell_format: Any) -> None:
@@ -297,17 +322,30 @@ def _text(sheet: Any, row: int, column: int, text: str, formats: Formats) -> Non
 
 
 def _readable(frame: pd.DataFrame, insights: Insights) -> pd.DataFrame:
-    """Tickets or comments with channels in the report's language and agents by name."""
+    """Tickets or comments as a reader reads them: channels, priorities and statuses in the
+    report's language, agents by name, and true/false fields as yes/no."""
     lang, readable = insights.lang, frame
-    if "channel" in frame.columns:
-        codes = frame["channel"].dropna().unique()
-        names = {code: dimension_value("channel", code, lang) for code in codes}
-        readable = readable.assign(channel=frame["channel"].map(names))
+    for column in ("channel", "priority", "status"):
+        if column in frame.columns:
+            readable = readable.assign(**{column: _translated(frame[column], column, lang)})
     if "agent_id" in frame.columns and insights.agent_names:
         agents = frame["agent_id"].dropna().unique()
         names = {agent: agent_label(agent, insights.agent_names, lang) for agent in agents}
         readable = readable.assign(agent_id=frame["agent_id"].map(names))
+    for column in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[column]):
+            words = {flag: yes_no(flag, lang) for flag in (True, False)}
+            readable = readable.assign(**{column: frame[column].map(words).astype(object)})
     return readable
+
+
+def _translated(codes: pd.Series, column: str, lang: str) -> pd.Series:
+    """Each distinct code named once, then mapped over the column (blanks stay blank)."""
+    if column == "channel":
+        names = {code: dimension_value("channel", code, lang) for code in codes.dropna().unique()}
+    else:
+        names = {code: code_name(column, code, lang) for code in codes.dropna().unique()}
+    return codes.map(names)
 
 
 def _quality_frame(details: Details, lang: str) -> pd.DataFrame:
