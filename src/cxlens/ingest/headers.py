@@ -133,3 +133,41 @@ def find_header(name: str, headers: list[str]) -> str | None:
         if normalise(header) == key:
             return header
     return None
+
+
+# -- headers read with the wrong encoding ----------------------------------------------
+
+# Text a person writes in a header: Latin letters and punctuation, CJK ideographs and
+# their punctuation, fullwidth forms. Anything else in a header (kana inside Chinese,
+# Hangul, box drawing, private use, U+FFFD) is more often bytes decoded with the wrong
+# table than a real name.
+_COMMON = re.compile(r"[\u0000-\u024f\u2000-\u206f\u20ac\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf]|锟斤拷|\ufffd")
+_CANDIDATES = ("utf-8", "big5", "gb18030", "shift_jis", "euc-kr", "cp1252")
+
+
+def _uncommon(text: str) -> bool:
+    return bool(_MOJIBAKE.search(text)) or any(not _COMMON.match(c) for c in text)
+
+
+def looks_misdecoded(headers: list[str]) -> bool:
+    """Whether the headers hold characters that suggest the file was decoded wrongly."""
+    return any(_uncommon(h) for h in headers)
+
+
+def likely_encoding(headers: list[str], read_as: str | None) -> str | None:
+    """The encoding under which the headers' bytes read as plain text, if one does."""
+    if not read_as:
+        return None
+    try:
+        raw = "\n".join(headers).encode(read_as)
+    except (LookupError, UnicodeError):
+        return None
+    for encoding in _CANDIDATES:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeError:
+            continue
+        if encoding.replace("_", "-") != read_as.lower().replace("_", "-") and not _uncommon(text):
+            return encoding
+    return None

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxlens.errors import ColumnsError, ConfigError, InputError, RowsRejected
 from cxlens.ingest import convert, detect, mapping, parse, readers, write
+from cxlens.ingest import headers as hdr
 from cxlens.ingest.presets import get_preset
 from cxlens.ingest.presets.base import Preset, Target
 from cxlens.schema import table as schema_table
@@ -275,11 +276,23 @@ def _resolve(
         return [mapping.resolve(t, staged.headers, path, preset) for t in targets]
     except ColumnsError as error:
         note = sheet_note(staged.sheet, list(staged.sheets), sheet_chosen)
-        if not note:
+        notes = [f"In this workbook cxlens {note}."] if note else []
+        notes += _encoding_hint(staged)
+        if not notes:
             raise
-        raise ColumnsError(
-            f"{error}\nIn this workbook cxlens {note}.", path, error.missing
-        ) from None
+        raise ColumnsError("\n".join([str(error), *notes]), path, error.missing) from None
+
+
+def _encoding_hint(staged: readers.Staged) -> list[str]:
+    """When the headers look garbled, the columns are likely there but misread: say so."""
+    if not staged.encoding or not hdr.looks_misdecoded(staged.headers):
+        return []
+    guess = hdr.likely_encoding(staged.headers, staged.encoding)
+    example = f'"{guess}"' if guess else '"big5" (or the right one)'
+    return [
+        f"The headers look garbled: the file may not be in {staged.encoding}, the encoding "
+        f"cxlens read it with. Name its encoding in its [[sources]] entry: encoding = {example}."
+    ]
 
 
 def _records(con: Any, staged: readers.Staged) -> int:

@@ -24,6 +24,7 @@ from cxlens.schema import table as schema_table
 from cxlens.store import quote
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+CLOSE_HEADER = 0.8  # difflib ratio from which a header is offered as the missing column
 # Ids of people: the same customer or agent may be known to two helpdesks, so a
 # source's key_prefix leaves them as written.
 PERSON_IDS = ("customer_id", "agent_id")
@@ -184,20 +185,32 @@ def _columns_error(
 
 
 def _example(path: Path, table: Table, headers: list[str], missing: list[str]) -> list[str]:
-    pairs = []
-    for column in missing:
-        close = difflib.get_close_matches(
-            column, [hdr.normalise(h) for h in headers], n=1, cutoff=0.5
-        )
-        guess = next((h for h in headers if close and hdr.normalise(h) == close[0]), None)
-        pairs.append(f'{column} = "{guess or "<header in your file>"}"')
+    pairs = [
+        f'{column} = "{_close_header(column, headers) or "<your header>"}"' for column in missing
+    ]
     return [
         "  [[sources]]",
         f'  table = "{table.name}"',
-        f'  path = "{path.name}"',
+        f"  path = {_toml_text(str(path))}",
         "  columns = { " + ", ".join(pairs) + " }",
         "  (a value may also be an SQL expression such as \"sql:{Date} || ' ' || {Time}\")",
     ]
+
+
+def _close_header(column: str, headers: list[str]) -> str | None:
+    """The header that is plainly the missing column misspelt, if one is.
+
+    Only a near match is offered: a loose one (``Solved at`` for ``created_at``)
+    would put a wrong mapping in the user's settings, worse than a placeholder.
+    """
+    scored = [(difflib.SequenceMatcher(None, column, hdr.normalise(h)).ratio(), h) for h in headers]
+    ratio, header = max(scored, default=(0.0, None))
+    return header if ratio >= CLOSE_HEADER else None
+
+
+def _toml_text(text: str) -> str:
+    """``text`` as a TOML basic string, the path exactly as the user gave it."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def suggest_preset(headers: list[str], table: str | None) -> str | None:

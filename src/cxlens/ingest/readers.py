@@ -351,6 +351,13 @@ def _as_text(name: str, kind: str) -> str:
     column = quote(name)
     if re.search(r"STRUCT|MAP|\[\]|UNION", kind):
         return f"CAST(to_json({column}) AS VARCHAR) AS {column}"
+    if kind in ("FLOAT", "DOUBLE"):
+        # as a workbook cell reads: a whole-valued 6.0 is the 6 the user typed
+        whole = f"isfinite({column}) AND {column} = trunc({column}) AND abs({column}) < 1e15"
+        return (
+            f"CASE WHEN {whole} THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) "
+            f"ELSE CAST({column} AS VARCHAR) END AS {column}"
+        )
     return f"CAST({column} AS VARCHAR) AS {column}"
 
 
