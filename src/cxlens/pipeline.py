@@ -55,8 +55,8 @@ def run_project(
     the run stops before the report, so that no report rests on part of the data.
     """
     from cxlens.clean import clean_warehouse
-    from cxlens.insights import kpi_summary
-    from cxlens.report import write_report
+    from cxlens.insights import build_insights, summary_text
+    from cxlens.report import render_report
 
     result = RunResult()
     imports, refused = _import_sources(settings, warehouse, progress)
@@ -69,8 +69,9 @@ def run_project(
             f"{len(refused)} of {len(settings.sources)} source(s) refused; no report was "
             f"written. Imported and cleaned: {accepted}.\n" + "\n".join(refused)
         )
-    result.outputs = write_report(warehouse, settings, Path(out_dir), month=month)
-    result.summary = kpi_summary(warehouse, settings, month=month) + _written(result.outputs)
+    insights = build_insights(warehouse, settings, month)
+    result.outputs = render_report(insights, warehouse, Path(out_dir))
+    result.summary = summary_text(insights) + _written(result.outputs)
     return result
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["write_report"]
+__all__ = ["render_report", "write_report"]
 
 
 def write_report(
@@ -26,6 +26,16 @@ def write_report(
     the paths by kind: ``html``, ``xlsx``, ``kpis_csv``, ``tickets_csv``.
     """
     from cxlens.insights import build_insights
+
+    return render_report(build_insights(warehouse, settings, month), warehouse, out_dir)
+
+
+def render_report(insights: Any, warehouse: Any, out_dir: Path) -> dict[str, Path]:
+    """Write the report files from insights already assembled (see ``write_report``).
+
+    The warehouse is read only for the month's details: distributions, the arrival
+    heatmap, the tickets and the comments.
+    """
     from cxlens.insights.periods import month_bounds
     from cxlens.report.detail import read_details
     from cxlens.report.exports import write_csv
@@ -34,7 +44,6 @@ def write_report(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    insights = build_insights(warehouse, settings, month)
     details = read_details(warehouse, month_bounds(insights.month))
 
     html_path = out_dir / "report.html"
