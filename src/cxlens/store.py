@@ -87,23 +87,12 @@ class Warehouse:
 
         return ibis.duckdb.from_connection(con)
 
-    def has_table(self, con: duckdb.DuckDBPyConnection, name: str) -> bool:
-        rows = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchall()
-        return bool(rows[0][0])
-
-    def tables(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        return [
-            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        ]
-
     def stored_settings(self) -> str | None:
         """The settings the tables were last cleaned with (JSON), if the file holds any."""
         if self._memory is None and not Path(self.location).exists():
             return None
         with self.connect(read_only=self._memory is None) as con:
-            if not self.has_table(con, "project_settings"):
+            if not has_table(con, "project_settings"):
                 return None
             return con.execute("SELECT settings FROM project_settings").fetchall()[0][0]
 
@@ -147,6 +136,33 @@ def memory_limit() -> str:
     return os.environ.get("CXLENS_MEMORY_LIMIT") or MEMORY_LIMIT
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse holds a (non-temporary) table ``name``: the one such check.
+
+    ``duckdb_tables()`` answers at once, where ``information_schema`` takes milliseconds;
+    temporary tables are left out, as an in-memory warehouse shares its connection with
+    an import's scratch tables.
+    """
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> set[str]:
+    """The columns of the (non-temporary) table ``name``; empty if there is none."""
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name <> 'temp'",
+        [name],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def quote(identifier: str) -> str:
     """Quote an SQL identifier (the one place cxlens does so)."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """Quote an SQL string literal (the one place cxlens does so)."""
+    return "'" + text.replace("'", "''") + "'"

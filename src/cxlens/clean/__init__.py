@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from cxlens.clean.log import CleaningLog, CleaningRule, write_log
 from cxlens.errors import WarehouseError
 from cxlens.schema import TABLES
+from cxlens.store import has_table
 
 if TYPE_CHECKING:
     import duckdb
@@ -72,7 +73,7 @@ def _stage_all(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -> set
 
     staged = set()
     for table_name in TABLES:
-        if _has_table(con, f"raw_{table_name}"):
+        if has_table(con, f"raw_{table_name}"):
             stage_table(con, table_name, cleaning_log)
             staged.add(table_name)
     return staged
@@ -124,10 +125,3 @@ def _remember_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
         "?::JSON AS settings",
         [settings.timezone, settings.to_stored()],
     )
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
-    ).fetchone()
-    return bool(row and row[0])

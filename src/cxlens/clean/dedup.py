@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from cxlens.clean.log import CleaningLog, stage_name
 from cxlens.schema import DUCKDB_TYPES, TABLES
-from cxlens.store import quote
+from cxlens.store import quote, table_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -134,12 +134,3 @@ def _imported_at(con: duckdb.DuckDBPyConnection) -> str:
             "WHERE CAST(i.batch AS VARCHAR) = CAST(_batch AS VARCHAR)) AS _imported_at"
         )
     return "CAST(NULL AS TIMESTAMP) AS _imported_at"
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> set[str]:
-    """The columns of the (non-temporary) table ``name``; empty if there is none."""
-    rows = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name <> 'temp'",
-        [name],
-    ).fetchall()
-    return {r[0] for r in rows}

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from cxlens.clean.dedup import META_COLUMNS
 from cxlens.clean.log import stage_name
 from cxlens.schema import TABLES, local_column
-from cxlens.store import quote
+from cxlens.store import literal, quote
 
 if TYPE_CHECKING:
     import duckdb
@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 
 def local_time_sql(column: str, timezone: str) -> str:
     """SQL for the wall-clock time in ``timezone`` of a naive UTC timestamp column."""
-    zone = timezone.replace("'", "''")
-    return f"(({quote(column)} AT TIME ZONE 'UTC') AT TIME ZONE '{zone}')"
+    return f"(({quote(column)} AT TIME ZONE 'UTC') AT TIME ZONE {literal(timezone)})"
 
 
 # Spans longer than this (in hours, about eleven years) are not checked for one offset.

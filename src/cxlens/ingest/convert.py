@@ -26,7 +26,7 @@ from cxlens.ingest import parse
 from cxlens.ingest.mapping import Resolved
 from cxlens.ingest.readers import ROW, STAGE
 from cxlens.schema import BOOL, DEFAULT_SCALES, DUCKDB_TYPES, FLOAT, INT, STRING, TIMESTAMP
-from cxlens.store import quote
+from cxlens.store import literal, quote
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def install_na(con: Any, extra: list[str]) -> None:
     """
     words = sorted({w.lower() for w in (*parse.NA_VALUES, *(str(x).strip() for x in extra))})
     longest = max(len(w) for w in words)
-    listed = "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+    listed = "[" + ", ".join(literal(w) for w in words) + "]"
     chars = " || ".join(f"chr({ord(c)})" for c in TRIMMED)
     # v[1] and v[-1] are the first and last characters ('' for ''); a list lookup
     # here would be planned as a join per staged column, used or not
@@ -413,10 +413,6 @@ def _typed_sql(
 # -- surveys ------------------------------------------------------------------------
 
 
-def _words(words: tuple[str, ...]) -> str:
-    return ", ".join("'" + w.replace("'", "''") + "'" for w in words)
-
-
 def _kind_sql() -> str:
     arms = " ".join(
         f"WHEN regexp_full_match(lower(kind), {parse.one_of(ws)}) THEN '{k}'"
@@ -530,11 +526,11 @@ def _sign_checks(resolved: Resolved) -> list[Check]:
 
 
 def _check(condition: str, column: str, value: str, expected: str) -> Check:
-    literal = expected if expected.startswith("(") else "'" + expected.replace("'", "''") + "'"
+    shown = expected if expected.startswith("(") else literal(expected)
     return Check(
         condition,
         f"SELECT _row, '{column}' AS canonical, CAST({value} AS VARCHAR) AS value, "
-        f"{literal} AS expected FROM {{table}} WHERE {condition}",
+        f"{shown} AS expected FROM {{table}} WHERE {condition}",
     )
 
 

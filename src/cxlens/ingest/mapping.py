@@ -21,7 +21,7 @@ from cxlens.ingest import headers as hdr
 from cxlens.ingest.presets.base import Preset, Target
 from cxlens.schema import STRING, Table
 from cxlens.schema import table as schema_table
-from cxlens.store import quote
+from cxlens.store import literal, quote
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 CLOSE_HEADER = 0.8  # difflib ratio from which a header is offered as the missing column
@@ -108,12 +108,12 @@ def with_key_prefix(resolved: list[Resolved], prefix: str | None) -> list[Resolv
     own = {k for item in resolved for k in record_ids(item.table)}
     if "ticket_id" in own:
         own.add("merged_into")
-    literal = "'" + prefix.replace("'", "''") + "'"
+    prefixed = literal(prefix)
     return [
         replace(
             item,
             sources={
-                c: f"({literal} || cx_na({sql}))" if c in own else sql
+                c: f"({prefixed} || cx_na({sql}))" if c in own else sql
                 for c, sql in item.sources.items()
             },
         )

@@ -45,7 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cxlens.store import quote
+from cxlens.store import literal, quote
 
 NA_VALUES = ("", "na", "n/a", "#n/a", "null", "none", "nan", "-", "--", "—")
 TRUE_WORDS = ("yes", "y", "true", "t", "1", "1.0", "是", "对", "有", "已", "√", "✓")
@@ -135,11 +135,11 @@ def one_of(words: tuple[str, ...] | list[str]) -> str:
     import re
 
     pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return "'(?:" + pattern.replace("'", "''") + ")'"
+    return literal(f"(?:{pattern})")
 
 
 def _sql_list(words: tuple[str, ...]) -> str:
-    return ", ".join("'" + w.replace("'", "''") + "'" for w in words)
+    return ", ".join(literal(w) for w in words)
 
 
 def _unit_alternatives() -> str:
@@ -161,10 +161,7 @@ def _currency_alternatives() -> str:
 
 
 def _currency_case() -> str:
-    arms = " ".join(
-        "WHEN '" + sign.replace("'", "''") + f"' THEN '{code}'"
-        for sign, code in CURRENCY_SIGNS.items()
-    )
+    arms = " ".join(f"WHEN {literal(sign)} THEN '{code}'" for sign, code in CURRENCY_SIGNS.items())
     return f"CASE s {arms} END"
 
 
@@ -422,7 +419,7 @@ def timestamp_parts(column: str, plan: TimestampPlan) -> dict[str, str]:
     if plan.mode == "serial":
         return {f"{column}#utc": "CAST(NULL AS TIMESTAMP)", f"{column}#local": _serial(v)}
     if plan.mode == "format":
-        formats = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in plan.formats) + "]"
+        formats = "[" + _sql_list(plan.formats) + "]"
         if any("%z" in f or "%Z" in f for f in plan.formats):
             return {
                 f"{column}#utc": f"timezone('UTC', try_strptime({v}, {formats}))",
@@ -448,8 +445,7 @@ def timestamp_sql(column: str, timezone: str) -> str:
     utc, local = quote(f"{column}#utc"), quote(f"{column}#local")
     if timezone.upper() in ("UTC", "ETC/UTC", "GMT", "Z"):
         return f"coalesce({utc}, {local})"
-    zone = "'" + timezone.replace("'", "''") + "'"
-    return f"coalesce({utc}, cx_local_to_utc({local}, {zone}))"
+    return f"coalesce({utc}, cx_local_to_utc({local}, {literal(timezone)}))"
 
 
 def timestamp_prep(column: str, plan: TimestampPlan) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from cxlens.errors import InputError, UnreadableFile
 from cxlens.ingest import detect
-from cxlens.store import quote
+from cxlens.store import literal, quote
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _stage_delimited(
     options = [
         "all_varchar = true",
         f"header = {str(header).lower()}",
-        f"delim = {_literal(delim)}",
+        f"delim = {literal(delim)}",
         "quote = '\"'",
         "escape = '\"'",
         "strict_mode = true",
@@ -105,12 +105,12 @@ def _stage_delimited(
         "buffer_size = 134217728",
     ]
     if read.get("names"):
-        options.append(f"names = [{', '.join(_literal(n) for n in read['names'])}]")
+        options.append(f"names = [{', '.join(literal(n) for n in read['names'])}]")
     first_row = skip + (2 if header else 1)
     try:
         con.execute(
             f"CREATE TEMP TABLE {STAGE} AS SELECT (row_number() OVER () + {first_row - 1}) "
-            f"AS {ROW}, * FROM read_csv({_literal(str(source))}, {', '.join(options)})"
+            f"AS {ROW}, * FROM read_csv({literal(str(source))}, {', '.join(options)})"
         )
     except duckdb.Error as error:
         raise _broken_text(path, source, delim, options, skip, error) from None
@@ -182,7 +182,7 @@ def _rejected_line(source: Path, options: list[str]) -> tuple[int, str] | None:
     try:
         con = duckdb.connect()
         con.execute(
-            f"SELECT count(*) FROM read_csv({_literal(str(source))}, {', '.join(options)}, "
+            f"SELECT count(*) FROM read_csv({literal(str(source))}, {', '.join(options)}, "
             "store_rejects = true, ignore_errors = true)"
         ).fetchall()  # read to the end: the rejects table is filled when the scan finishes
         first = con.execute(
@@ -228,8 +228,8 @@ def _stage_whitespace(
         con.execute(
             "CREATE TEMP TABLE _cx_lines AS SELECT row_number() OVER () AS n, "
             "string_split_regex(trim(line), '\\s+') AS parts "
-            f"FROM read_csv({_literal(str(source))}, columns = {{'line': 'VARCHAR'}}, "
-            f"header = false, delim = {_literal(chr(1))}, quote = '', escape = '', skip = {skip}, "
+            f"FROM read_csv({literal(str(source))}, columns = {{'line': 'VARCHAR'}}, "
+            f"header = false, delim = {literal(chr(1))}, quote = '', escape = '', skip = {skip}, "
             "auto_detect = false) WHERE trim(line) <> ''"
         )
     except duckdb.Error as error:
@@ -254,10 +254,6 @@ def _stage_whitespace(
 
 def _delimiter_name(delim: str) -> str:
     return {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}.get(delim, repr(delim))
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _headers(con: Any) -> list[str]:
@@ -289,7 +285,7 @@ def _stage_json(con: Any, path: Path, source: Path, encoding: str | None) -> Sta
     try:
         con.execute(
             "CREATE TEMP TABLE _cx_json AS SELECT row_number() OVER () AS n, json AS j "
-            f"FROM read_json_objects({_literal(str(source))}, format = 'auto')"
+            f"FROM read_json_objects({literal(str(source))}, format = 'auto')"
         )
         kinds = con.execute("SELECT DISTINCT json_type(j) FROM _cx_json").fetchall()
     except duckdb.Error as error:
@@ -314,7 +310,7 @@ def _stage_json(con: Any, path: Path, source: Path, encoding: str | None) -> Sta
             "GROUP BY k ORDER BY min(n * 1000000 + i)"
         ).fetchall()
     ]
-    paths = ", ".join(_literal('$."' + key.replace('"', '\\"') + '"') for key in keys)
+    paths = ", ".join(literal('$."' + key.replace('"', '\\"') + '"') for key in keys)
     columns = ", ".join(f"v[{i + 1}] AS {quote(key)}" for i, key in enumerate(keys))
     con.execute(
         f"CREATE TEMP TABLE {STAGE} AS SELECT n AS {ROW}, {columns or 'NULL AS _empty'} "
@@ -328,7 +324,7 @@ def _stage_parquet(con: Any, path: Path) -> Staged:
     """Parquet columns cast to text (timestamps as ISO text, nested values as JSON)."""
     import duckdb
 
-    source = _literal(str(path))
+    source = literal(str(path))
     try:
         schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet({source})").fetchall()
         con.execute("SET TimeZone = 'UTC'")

@@ -1,6 +1,7 @@
 """Assemble, once, everything a reader of the monthly report sees.
 
-Every number comes from ``cxlens.metrics.compute_kpis``: one call by month for
+Every number comes from ``cxlens.metrics.compute_kpis`` (through one
+``kpi_session``, which opens and profiles the warehouse once): one call by month for
 the cards, the trends and the KPIs over all the data (period ``all``), one call
 per dimension for the breakdowns. The report, the workbook, the CSV exports and
 the terminal summary all render the same ``Insights`` object, so they cannot
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,7 +24,7 @@ from cxlens.insights import catalogue, periods
 from cxlens.insights.cards import KpiCard, Reading, build_card, readings
 from cxlens.insights.catalogue import KpiView
 from cxlens.insights.labels import check_language, dimension_value
-from cxlens.store import quote
+from cxlens.store import has_table, quote, table_columns
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +114,22 @@ def build_insights(
     terminal summary needs none). Raises ``WarehouseError`` when the warehouse
     holds no dated records at all.
     """
-    from cxlens.metrics import compute_kpis
+    from cxlens.metrics.compute import kpi_session
 
     lang = check_language(settings.language)
-    computed = compute_kpis(warehouse, settings, by=["month"], metrics=None)
+    with kpi_session(warehouse, settings) as compute:
+        return _build(warehouse, settings, month, breakdowns, lang, compute)
+
+
+def _build(
+    warehouse: Any,
+    settings: Any,
+    month: str | None,
+    breakdowns: bool,
+    lang: str,
+    compute: Callable[..., pd.DataFrame],
+) -> Insights:
+    computed = compute(by=["month"], metrics=None)
     whole = computed[(computed["period"].astype(str) == ALL_DATA) & computed["value"].notna()]
     monthly = computed[computed["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}")]
     report_month, partial = _choose_month(warehouse, monthly, month)
@@ -133,7 +147,7 @@ def build_insights(
     if breakdowns:
         present = set(monthly.loc[monthly["value"].notna(), "metric"])
         metrics = [metric for metric in catalogue.BREAKDOWN if metric in present]
-        groups = _breakdowns(warehouse, settings, report_month, metrics, lang, names)
+        groups = _breakdowns(compute, report_month, metrics, lang, names)
     shown_monthly = _shown_monthly(monthly, shown, trend_months, months)
     log.info("insights for %s: %d cards, %d breakdowns", report_month, len(cards), len(groups))
     return Insights(
@@ -172,15 +186,7 @@ def _shown_monthly(
 def agent_names(warehouse: Any) -> dict[str, str]:
     """Agent id → name from the warehouse's ``agents`` table (empty when it has none)."""
     with warehouse.connect(read_only=True) as con:
-        if not warehouse.has_table(con, "agents"):
-            return {}
-        columns = {
-            row[0]
-            for row in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'agents'"
-            ).fetchall()
-        }
-        if not {"agent_id", "name"} <= columns:
+        if not {"agent_id", "name"} <= table_columns(con, "agents"):
             return {}
         rows = con.execute(
             "SELECT agent_id, any_value(trim(name)) FROM agents "
@@ -221,7 +227,7 @@ def newest_record_date(warehouse: Any) -> date | None:
         parts = [
             f"SELECT max({quote(column)}) AS newest FROM {quote(name)}"
             for name, column in DATED_COLUMNS.items()
-            if warehouse.has_table(con, name)
+            if has_table(con, name)
         ]
         if not parts:
             return None
@@ -254,21 +260,18 @@ def _trends(monthly: pd.DataFrame, metrics: list[str], months: list[str]) -> pd.
 
 
 def _breakdowns(
-    warehouse: Any,
-    settings: Any,
+    compute: Callable[..., pd.DataFrame],
     month: str,
     metrics: list[str],
     lang: str,
     names: dict[str, str],
 ) -> list[Breakdown]:
     """One compute_kpis call per dimension, for the KPIs the monthly figures hold."""
-    from cxlens.metrics import compute_kpis
-
     breakdowns: list[Breakdown] = []
     if not metrics:
         return breakdowns
     for dimension in catalogue.BREAKDOWN_DIMENSIONS:
-        frame = compute_kpis(warehouse, settings, by=["month", dimension], metrics=metrics)
+        frame = compute(by=["month", dimension], metrics=metrics)
         frame = frame[frame["period"].astype(str) == month]
         breakdown = _breakdown(dimension, frame, lang, names)
         if breakdown is not None:

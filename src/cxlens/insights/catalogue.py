@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cxlens.insights.labels import LANGUAGES
+
 RATE = "rate"  # a fraction 0–1, shown as a percentage
 POINTS = "points"  # NPS, −100…100
 MINUTES = "minutes"
@@ -116,21 +118,9 @@ def view(metric: str, settings: Any = None) -> KpiView:
 
 def definition(metric: str, lang: str) -> str:
     """The KPI's one written definition in ``lang``, from the metric catalogue."""
-    try:
-        from cxlens.metrics import KPIS
-    except ImportError:
-        return ""
+    from cxlens.metrics import KPIS
+
     entry = KPIS.get(metric)
-    if entry is None:
+    if entry is None or lang not in LANGUAGES:
         return ""
-    return _definition_text(entry, lang)
-
-
-def _definition_text(entry: Any, lang: str) -> str:
-    for attribute in (f"definition_{lang}", lang, "definition"):
-        value = entry.get(attribute) if isinstance(entry, dict) else getattr(entry, attribute, None)
-        if isinstance(value, dict):
-            value = value.get(lang)
-        if isinstance(value, str) and value:
-            return value
-    return ""
+    return getattr(entry, lang)

@@ -293,8 +293,6 @@ def yes_no(flag: bool, lang: str) -> str:
 
 def channel_name(code: str, lang: str) -> str:
     """A standard channel code in the reader's language (IM-5), via the cleaning module."""
-    try:
-        from cxlens.clean.channels import channel_label
-    except ImportError:
-        return code
+    from cxlens.clean.channels import channel_label
+
     return channel_label(code, lang)

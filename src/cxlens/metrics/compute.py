@@ -3,13 +3,17 @@
 One call opens the warehouse read-only, profiles the tables (which columns hold
 values, the data's time range), runs one grouped aggregation per table and period
 basis, and lays the rows on the grid of periods, so a period inside the data's range
-with no records for a KPI appears with a null value and n 0.
+with no records for a KPI appears with a null value and n 0. ``kpi_session`` does the
+opening and profiling once for callers that ask for several groupings (the report).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ConfigError
@@ -19,6 +23,7 @@ from cxlens.metrics.customers import customer_rows
 from cxlens.metrics.request import NULL_KEY, Request, profile
 from cxlens.metrics.surveys import survey_rows
 from cxlens.metrics.tickets import ticket_rows
+from cxlens.store import has_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,24 +50,40 @@ def compute_kpis(
     ``metrics`` limits the output to those KPI ids. Rows follow the catalogue
     order, then period, then group.
     """
-    asked = _asked(metrics)
-    grain, dimensions = periods.split_by(list(by))
+    _asked(metrics)  # a bad request fails before the warehouse is opened
+    periods.split_by(list(by))
+    with kpi_session(warehouse, settings) as compute:
+        return compute(by, metrics)
+
+
+@contextmanager
+def kpi_session(warehouse: Warehouse, settings: Settings) -> Iterator[Callable[..., pd.DataFrame]]:
+    """``compute_kpis`` for several groupings on one read-only connection.
+
+    Yields ``compute(by=(), metrics=None)``, which answers as ``compute_kpis`` does; the
+    time zone check and the profile of the loaded tables run once for all its calls.
+    """
     with warehouse.connect(read_only=True) as con:
         check_time_zone(con, settings)
-        request = Request(warehouse.ibis(con), settings, grain, dimensions)
-        profile(request, con)
-        wanted = _supported(request, asked, explicit=metrics is not None)
-        parts = []
-        for family in (ticket_rows, survey_rows, customer_rows):
-            parts += family(request, wanted)
-    return _assemble(request, parts, wanted)
+        loaded = Request(warehouse.ibis(con), settings, None, [])
+        profile(loaded, con)
+
+        def compute(by=(), metrics: list[str] | None = None) -> pd.DataFrame:
+            asked = _asked(metrics)
+            grain, dimensions = periods.split_by(list(by))
+            request = replace(loaded, grain=grain, dimensions=dimensions, _grid=None)
+            wanted = _supported(request, asked, explicit=metrics is not None)
+            parts = []
+            for family in (ticket_rows, survey_rows, customer_rows):
+                parts += family(request, wanted)
+            return _assemble(request, parts, wanted)
+
+        yield compute
 
 
 def check_time_zone(con, settings: Settings) -> None:
     """Refuse to cut periods in one zone on tables whose local times are in another."""
-    if not con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'project_settings'"
-    ).fetchall()[0][0]:
+    if not has_table(con, "project_settings"):
         return
     [(built_for,)] = con.execute("SELECT timezone FROM project_settings").fetchall()
     if built_for != settings.timezone:

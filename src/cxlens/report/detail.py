@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from cxlens.store import quote
+from cxlens.store import quote, table_columns
 
 HISTOGRAM_BINS = 30
 COMMENTS_EACH_END = 6
@@ -55,8 +55,8 @@ class Details:
 def read_details(warehouse: Any, bounds: tuple[datetime, datetime]) -> Details:
     """Read every extract of the month ``bounds`` (local start inclusive, end exclusive)."""
     with warehouse.connect(read_only=True) as con:
-        ticket_columns = _columns(con, "tickets")
-        survey_columns = _columns(con, "survey_responses")
+        ticket_columns = table_columns(con, "tickets")
+        survey_columns = table_columns(con, "survey_responses")
         return Details(
             tickets=month_tickets(con, ticket_columns, bounds),
             first_response_bins=duration_bins(
@@ -71,13 +71,6 @@ def read_details(warehouse: Any, bounds: tuple[datetime, datetime]) -> Details:
             comments=sample_comments(con, survey_columns, bounds),
             all_comments=month_comments(con, survey_columns, bounds),
         )
-
-
-def _columns(con: Any, table: str) -> set[str]:
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-    ).fetchall()
-    return {row[0] for row in rows}
 
 
 def _not_merged(columns: set[str]) -> str:
@@ -180,7 +173,7 @@ def quality_flags(con: Any, columns: set[str], bounds: tuple[datetime, datetime]
 def cleaning_log(con: Any) -> pd.DataFrame:
     """The cleaning log, with example keys joined into one text."""
     columns = ["rule", "table_name", "rows", "example_keys", "description"]
-    if not _columns(con, "cleaning_log"):
+    if not table_columns(con, "cleaning_log"):
         return pd.DataFrame(columns=columns)
     return con.execute(
         "SELECT rule, table_name, rows, array_to_string(example_keys, ', ') AS example_keys, "

@@ -46,11 +46,6 @@ PROMOTIONS = (
 STAFFING_MONTH = "2025-03"
 
 
-def day_dates(extra: int = 0) -> np.ndarray:
-    """The calendar days from ``START``, as ``datetime64[D]``."""
-    return np.datetime64("2024-01-01", "D") + np.arange(N_DAYS + extra)
-
-
 def weekday(days: np.ndarray) -> np.ndarray:
     """Monday 0 … Sunday 6 for day indexes counted from ``START`` (a Monday)."""
     return days % 7
@@ -148,11 +143,6 @@ def next_open(seconds: np.ndarray) -> np.ndarray:
             break
         moved = np.where(late, (day + 1) * DAY, moved)
     return moved
-
-
-def is_open(seconds: np.ndarray) -> np.ndarray:
-    """Whether the desk is open at each time."""
-    return next_open(seconds) == seconds
 
 
 def to_datetimes(seconds: np.ndarray) -> np.ndarray:
