@@ -23,6 +23,7 @@ CLEANED = {
         "first_solved_at_local": T, "solved_at_local": T, "reopens": N, "agent_replies": N,
         "customer_contacts": N, "merged_into": S, "is_merged": B, "is_solved": B,
         "first_response_min": F, "resolution_min": F, "first_resolution_min": F, "answered": B,
+        "first_any_response_min": F, "first_response_from_events": B,
     },
     "survey_responses": {
         "response_id": S, "kind": S, "score": F, "scale_min": F, "scale_max": F,

@@ -132,7 +132,7 @@ def rich_warehouse(tmp_path):
         tmp_path,
         tickets=[
             {"ticket_id": "T1", "created_at_local": "2024-03-05 09:00", "first_response_min": 30,
-             "solved_at_local": "2024-03-05 12:00", "resolution_min": 180, "reopens": 0,
+             "first_any_response_min": 0.5, "solved_at_local": "2024-03-05 12:00", "resolution_min": 180, "reopens": 0,
              "agent_replies": 1, "first_solved_at_local": "2024-03-05 12:00",
              "first_resolution_min": 180, "answered": True},
             {"ticket_id": "T2", "created_at_local": "2024-03-09 09:00", "answered": False},

@@ -96,7 +96,12 @@ def _clean_staged(
         standardise_channels(con, "tickets", cleaning_log)
         standardise_codes(con, "tickets", "priority", PRIORITIES, cleaning_log)
         standardise_codes(con, "tickets", "status", TICKET_STATUSES, cleaning_log)
-        derive_ticket_columns(con, cleaning_log)
+        first_responses = None
+        if "ticket_events" in staged:
+            from cxlens.clean.events import measure_first_responses
+
+            first_responses = measure_first_responses(con)
+        derive_ticket_columns(con, cleaning_log, first_responses)
     if "survey_responses" in staged:
         surveys.fill_scales(con, cleaning_log)
         if "tickets" in staged:
@@ -109,6 +114,7 @@ def _clean_staged(
 
 
 def _publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, staged: set[str]) -> None:
+    from cxlens.clean.events import FIRST_RESPONSES
     from cxlens.clean.local import publish
     from cxlens.clean.tickets import DERIVED_VIEW
 
@@ -116,6 +122,7 @@ def _publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, staged: set
         if table_name in staged:
             source = DERIVED_VIEW if table_name == "tickets" else None
             publish(con, table_name, settings.timezone, source)
+    con.execute(f"DROP TABLE IF EXISTS {FIRST_RESPONSES}")
 
 
 def _remember_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

@@ -46,11 +46,12 @@ FLAGS: dict[str, str] = {
 
 DERIVED = """
     WITH measured AS (
-        SELECT *, {measured}
-        FROM {tickets}
+        SELECT {tickets}.*, {measured}, {event_columns}
+        FROM {tickets}{events_join}
     ), candidates AS (
         SELECT *,
-            coalesce(_fr_ts, first_response_minutes) AS _fr,
+            CASE WHEN _has_events THEN _fr_events
+                ELSE coalesce(_fr_ts, first_response_minutes) END AS _fr,
             coalesce(_res_ts, resolution_minutes) AS _res
         FROM measured
     ), checked AS (
@@ -61,7 +62,8 @@ DERIVED = """
             nullif(concat_ws(';', {flag_cases}), '') AS quality_flags
         FROM candidates
     )
-    SELECT * EXCLUDE (_fr_ts, _res_ts, _fres_ts, _fr, _res, _fr_ok, _res_ok, quality_flags),
+    SELECT * EXCLUDE (_fr_ts, _res_ts, _fres_ts, _fr, _res, _fr_ok, _res_ok, quality_flags,
+            _has_events, _fr_events, first_any_response_min),
         coalesce(trim(merged_into), '') <> '' OR coalesce(status = 'merged', false)
             AS is_merged,
         solved_at IS NOT NULL OR closed_at IS NOT NULL
@@ -72,21 +74,52 @@ DERIVED = """
             WHEN first_solved_at IS NOT NULL THEN CASE WHEN _fres_ts >= 0 THEN _fres_ts END
             WHEN coalesce(reopens, 0) = 0 THEN _res_ok
         END AS first_resolution_min,
-        quality_flags
+        quality_flags,
+        first_any_response_min,
+        _has_events AS first_response_from_events
     FROM checked
 """
+# The first-response figures from the events (``cxlens.clean.events``), where measured.
+EVENT_COLUMNS = (
+    "coalesce(_e._has_events, false) AS _has_events, _e.events_first_response_min AS _fr_events, "
+    "_e.first_any_response_min"
+)
+EVENTS_JOIN = """
+        LEFT JOIN (SELECT *, true AS _has_events FROM {first_responses}) _e
+            ON _e.ticket_id = {tickets}.ticket_id"""
+# Without events every ticket keeps its own columns.
+NO_EVENT_COLUMNS = (
+    "false AS _has_events, NULL::DOUBLE AS _fr_events, NULL::DOUBLE AS first_any_response_min"
+)
 
 
-def derive_ticket_columns(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -> None:
+def derive_ticket_columns(
+    con: duckdb.DuckDBPyConnection,
+    cleaning_log: CleaningLog,
+    first_responses: str | None = None,
+) -> None:
     """Fill solved_at, define the derived columns, and log fills, flags and disagreements.
 
     The derived columns live in ``DERIVED_VIEW`` over the staging table; ``publish``
     reads the view. Disagreements, flags and merges are counted in one scan of it.
+    ``first_responses`` is the table of first responses measured from the events
+    (``cxlens.clean.events``); its tickets take their first response from it.
     """
     _fill_solved_at(con, cleaning_log)
     flag_cases = ", ".join(f"CASE WHEN {test} THEN '{flag}' END" for flag, test in FLAGS.items())
     measured = ", ".join(f"{sql} AS {name}" for name, sql in MEASURED.items())
-    derived = DERIVED.format(tickets=TICKETS, flag_cases=flag_cases, measured=measured)
+    events_join = (
+        EVENTS_JOIN.format(first_responses=first_responses, tickets=TICKETS)
+        if first_responses
+        else ""
+    )
+    derived = DERIVED.format(
+        tickets=TICKETS,
+        flag_cases=flag_cases,
+        measured=measured,
+        event_columns=EVENT_COLUMNS if first_responses else NO_EVENT_COLUMNS,
+        events_join=events_join,
+    )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {DERIVED_VIEW} AS {derived}")
 
     rules = [
@@ -109,6 +142,8 @@ def derive_ticket_columns(con: duckdb.DuckDBPyConnection, cleaning_log: Cleaning
         )
         for flag in FLAGS
     ]
+    if first_responses:
+        rules.append(_events_rule(con, first_responses))
     rules.append(
         (
             "merged_ticket",
@@ -118,6 +153,24 @@ def derive_ticket_columns(con: duckdb.DuckDBPyConnection, cleaning_log: Cleaning
         )
     )
     cleaning_log.count_all(con, "tickets", rules, relation=DERIVED_VIEW)
+
+
+def _events_rule(con: duckdb.DuckDBPyConnection, first_responses: str) -> tuple[str, str, str]:
+    """The log rule of tickets whose first response the events changed."""
+    measured = con.execute(f"SELECT count(*) FROM {first_responses}").fetchone()[0]
+    given = f"coalesce({MEASURED['_fr_ts']}, first_response_minutes)"
+    given_ok = f"CASE WHEN {given} >= 0 THEN {given} END"
+    unchanged = (
+        f"coalesce(abs(first_response_min - {given_ok}) < 0.001, "
+        f"first_response_min IS NULL AND {given_ok} IS NULL)"
+    )
+    return (
+        "first_response_from_events",
+        f"first_response_from_events AND NOT {unchanged}",
+        f"first response measured from ticket_events for {measured} ticket(s) with messages "
+        "(the ticket columns for the rest); counted: tickets whose first_response_min differs "
+        "from the ticket columns' value",
+    )
 
 
 def _fill_solved_at(con: duckdb.DuckDBPyConnection, cleaning_log: CleaningLog) -> None:

@@ -88,6 +88,10 @@ RULES_ZH: dict[str, RuleText] = {
     ),
     "status_default": RuleText("无状态的订单视为已完成（completed）"),
     "solved_at_from_closed_at": RuleText("已关闭但无解决时间的工单，以关闭时间作为解决时间"),
+    "first_response_from_events": RuleText(
+        "有工单事件的工单，其首次响应时长按事件计算（重开或机器人转人工后重新计时，机器人回复与内部备注不计）；"
+        "计数为与工单列数值不同的工单"
+    ),
     "first_response_minutes_disagree": RuleText(
         "导出的首次响应分钟数与时间戳相差超过一分钟；以时间戳为准"
     ),

@@ -82,7 +82,7 @@ _ENTRIES: list[Kpi] = [
     Kpi("first_any_response_median_min", "minutes", "created",
         "Ticket creation to the first public reply of anyone, bots included (median, minutes)",
         "从创建到任何一方（含机器人）首次公开回复的时长（中位数，分钟）",
-        implemented=False),
+        needs=("tickets.first_any_response_min",)),
     *_durations("resolution", "solved",
                 "Creation to the latest solve (merged tickets excluded)",
                 "从创建到最近一次解决的时长（不含被合并的工单）",

@@ -26,6 +26,7 @@ CREATED = {
     "first_response_median_min",
     "first_response_p90_min",
     "first_response_mean_min",
+    "first_any_response_median_min",
     "answer_rate",
 }
 SOLVED = {
@@ -125,6 +126,9 @@ def _created(request, t, wanted):
     t = _prepare(request, t, t.created_at_local)
     measures = {"tickets": t.count()}
     measures.update(_duration_measures("first_response", "fr", t.first_response_min, wanted))
+    if "first_any_response_min" in t.columns:
+        minutes = t.first_any_response_min
+        measures.update(_duration_measures("first_any_response", "fa", minutes, wanted))
     if "answer_rate" in wanted:
         measures.update(calls=t.answered.count(), answered=t.answered.ifelse(1, 0).sum())
     return request.run(t, **measures)
@@ -159,6 +163,9 @@ def _created_rows(request, frame, wanted) -> list:
         out.append(rows.count("tickets", frame, keys, "tickets"))
     if "fr_n" in frame:
         out += rows.durations("first_response", frame, keys, "fr", _stats("first_response", wanted))
+    if "fa_n" in frame:
+        stats = _stats("first_any_response", wanted)
+        out += rows.durations("first_any_response", frame, keys, "fa", stats)
     if "answer_rate" in wanted:
         out.append(rows.rate("answer_rate", frame, keys, "answered", "calls"))
     return out
