@@ -8,12 +8,6 @@ import pytest
 
 from cxlens.errors import ColumnsError, RowsRejected
 from cxlens.ingest import import_file
-from cxlens.store import Warehouse
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "w.duckdb")
 
 
 def rejected_lines(warehouse, path, table):

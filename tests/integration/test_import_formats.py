@@ -9,12 +9,6 @@ import pytest
 
 from cxlens.errors import ColumnsError, ConfigError, InputError
 from cxlens.ingest import import_file
-from cxlens.store import Warehouse
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "w.duckdb")
 
 
 def rows(warehouse, sql):

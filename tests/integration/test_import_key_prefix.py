@@ -13,7 +13,6 @@ import pytest
 
 from cxlens.errors import InputError, RowsRejected
 from cxlens.ingest import import_file
-from cxlens.store import Warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_presets import FRESHDESK_CSV, write_zendesk  # noqa: E402
@@ -22,11 +21,6 @@ from test_presets import FRESHDESK_CSV, write_zendesk  # noqa: E402
 FRESHDESK_REUSING = FRESHDESK_CSV.replace("\n1,Cannot", "\n101,Cannot").replace(
     "\n2,Refund", "\n102,Refund"
 )
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "w.duckdb")
 
 
 def rows(warehouse, sql):

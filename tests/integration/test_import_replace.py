@@ -12,14 +12,8 @@ import pytest
 from cxlens.errors import ConfigError
 from cxlens.ingest import PRESETS, get_preset, import_file
 from cxlens.ingest.presets.base import Preset, Target
-from cxlens.store import Warehouse
 
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "w.duckdb")
 
 
 def content(warehouse):

@@ -36,11 +36,6 @@ def scalar(warehouse: Warehouse, sql: str):
         return con.execute(sql).fetchone()[0]
 
 
-@pytest.fixture
-def warehouse(tmp_path) -> Warehouse:
-    return Warehouse(tmp_path / "w.duckdb")
-
-
 def ts(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 

@@ -10,12 +10,6 @@ import pytest
 
 from cxlens.errors import RowsRejected
 from cxlens.ingest import import_file
-from cxlens.store import Warehouse
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "w.duckdb")
 
 
 def import_orders(tmp_path, warehouse, amounts, currencies=None, options=None):

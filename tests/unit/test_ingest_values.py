@@ -12,12 +12,6 @@ import pytest
 
 from cxlens.errors import RowsRejected
 from cxlens.ingest import import_file
-from cxlens.store import Warehouse
-
-
-@pytest.fixture
-def warehouse(tmp_path):
-    return Warehouse(tmp_path / "w.duckdb")
 
 
 def write(tmp_path, text, name="in.csv", encoding="utf-8"):

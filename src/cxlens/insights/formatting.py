@@ -8,11 +8,17 @@ with thousands separators. A missing value shows as "—".
 from __future__ import annotations
 
 import math
+import unicodedata
 
 from cxlens.insights.catalogue import COUNT, MINUTES, MONEY, POINTS, RATE
 from cxlens.insights.labels import label
 
 DASH = "—"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet: CJK characters count as two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def is_missing(value: object) -> bool:

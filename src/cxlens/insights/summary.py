@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from cxlens.errors import WarehouseError
 from cxlens.insights.assemble import Insights, build_insights
+from cxlens.insights.formatting import display_width
 from cxlens.insights.labels import check_language, label
 
 NAME_WIDTH = 34
@@ -60,5 +60,4 @@ def _card_line(card: Any) -> str:
 
 def _pad(text: str, width: int) -> str:
     """Pad to ``width`` terminal columns, counting CJK characters as two."""
-    used = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-    return text + " " * max(1, width - used)
+    return text + " " * max(1, width - display_width(text))

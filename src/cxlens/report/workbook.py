@@ -25,6 +25,7 @@ from cxlens.insights import LABELS, definition, dimension_value, kpi_name, label
 from cxlens.insights.assemble import agent_label
 from cxlens.insights.catalogue import BREAKDOWN, COUNT, MINUTES, MONEY, POINTS, RATE, SCORE
 from cxlens.insights.cleaning import flag_name, rule_description, table_name
+from cxlens.insights.formatting import display_width
 from cxlens.insights.labels import code_name, yes_no
 
 if TYPE_CHECKING:
@@ -413,12 +414,8 @@ def _widths(frame: pd.DataFrame, headers: list[str]) -> list[int]:
     for name, header in zip(frame.columns, headers, strict=True):
         sample = frame[name].dropna().astype(str).head(500)
         longest = int(sample.str.len().quantile(0.9)) if not sample.empty else 0
-        widths.append(max(10, min(60, max(longest, _display_width(header)) + 2)))
+        widths.append(max(10, min(60, max(longest, display_width(header)) + 2)))
     return widths
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
 def _definitions_sheet(sheet: Any, insights: Insights, formats: Formats) -> None:
