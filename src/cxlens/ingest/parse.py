@@ -127,6 +127,11 @@ _UNIT_WORDS = (
 )
 
 
+# Days before a clock, as reports and spreadsheets print long durations: ``1 day
+# 03:04:05``, ``2 days, 3:04:05`` (Python's and Excel's text of a duration), ``1天 03:04``.
+_DAYS_CLOCK = r"\s*(\d+)\s*(?:d|day|days|天)\s*,?\s*(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*"
+
+
 def one_of(words: tuple[str, ...] | list[str]) -> str:
     """An SQL regex literal matching exactly one of ``words``.
 
@@ -202,6 +207,12 @@ def install_macros(con: Any) -> None:
         f"CREATE OR REPLACE TEMP MACRO cx_unit_minutes(u) AS {_unit_case()}",
         rf"""CREATE OR REPLACE TEMP MACRO cx_minutes(v, factor) AS CASE
             WHEN cx_number(v) IS NOT NULL THEN cx_number(v) * factor
+            WHEN regexp_full_match(lower(v), '{_DAYS_CLOCK}')
+                THEN CAST(regexp_extract(lower(v), '{_DAYS_CLOCK}', 1) AS DOUBLE) * 1440
+                    + CAST(regexp_extract(lower(v), '{_DAYS_CLOCK}', 2) AS DOUBLE) * 60
+                    + CAST(regexp_extract(lower(v), '{_DAYS_CLOCK}', 3) AS DOUBLE)
+                    + coalesce(TRY_CAST(regexp_extract(lower(v), '{_DAYS_CLOCK}', 4)
+                        AS DOUBLE), 0) / 60
             WHEN regexp_full_match(v, '\d+:\d{{1,2}}:\d{{1,2}}(\.\d+)?')
                 THEN CAST(split_part(v, ':', 1) AS DOUBLE) * 60
                     + CAST(split_part(v, ':', 2) AS DOUBLE)

@@ -5,6 +5,21 @@ Every reader ends in the same place, the temporary table ``_cx_stage`` with
 and workbooks; the record number from 1 for JSON and Parquet) and one VARCHAR
 column per header, named as the file names it. All parsing happens afterwards in
 SQL, so every format gets the same date, number and yes/no handling.
+
+Report downloads often wrap the table in lines that are not records: a title or
+"Reporting period …" line and a blank line above the header, a "Timezone: …" or
+period line below the last row. A preset says so with two read options, applied to
+delimited text and workbooks alike:
+
+- ``header_with``: names the header row holds; the lines above the first such row
+  (within the first ``PREAMBLE_LINES``) are a preamble and are skipped;
+- ``trailer``: a regular expression for the lines after the records; trailing lines
+  that match it, and blank lines around them, are left out of the read.
+
+Only the head and the tail of the file are looked at; the records themselves are
+read by DuckDB as usual. A third option, ``refuse``, lists layouts (headers a file
+has) that the preset knows and must not import, each with the message that says
+what to export instead.
 """
 
 from __future__ import annotations
@@ -24,6 +39,8 @@ log = logging.getLogger(__name__)
 STAGE = "_cx_stage"
 ROW = "_cx_row"
 WHITESPACE_DELIMITERS = ("whitespace", " ", r"\s+", " +")
+PREAMBLE_LINES = 50  # how far down a header named by ``header_with`` is looked for
+TRAILER_BYTES = 1 << 16  # how much of a text file's end is searched for trailer lines
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,20 @@ def stage(
     progress: detect.Progress,
 ) -> Staged:
     """Read ``path`` into ``_cx_stage`` with the reader its content calls for."""
+    staged = _stage(con, path, sniffed, read, sheet, workdir, progress)
+    refuse_known_layouts(path, staged.headers, read.get("refuse") or ())
+    return staged
+
+
+def _stage(
+    con: Any,
+    path: Path,
+    sniffed: detect.Sniffed,
+    read: dict[str, Any],
+    sheet: str | None,
+    workdir: Path,
+    progress: detect.Progress,
+) -> Staged:
     if sniffed.format == "xlsx":
         return _stage_workbook(con, path, read, sheet)
     source = path
@@ -58,8 +89,142 @@ def stage(
     if sniffed.format == "parquet":
         return _stage_parquet(con, path)
     if sniffed.format == "json":
-        return _stage_json(con, path, source, sniffed.encoding)
+        return _stage_json(con, path, source, sniffed.encoding, read)
+    if read.get("trailer"):
+        source = without_trailer(source, read["trailer"], workdir)
     return _stage_delimited(con, path, source, sniffed.encoding, read, progress)
+
+
+def refuse_known_layouts(path: Path, headers: list[str], layouts: Any) -> None:
+    """Refuse a file whose headers are a layout the preset knows it cannot import.
+
+    ``layouts`` holds ``(headers, message)`` pairs; a file having every header of a
+    pair is refused with its message. An empty header list matches every file.
+    """
+    from cxlens.ingest.headers import normalise
+
+    have = {normalise(h) for h in headers}
+    for needed, message in layouts:
+        if {normalise(h) for h in needed} <= have:
+            raise InputError(f"{path}: {message}; nothing was imported", path)
+
+
+def _refuse_in_rows(path: Path, rows: list[list[Any]], layouts: Any) -> None:
+    """Refuse a known layout from the file's first rows, before a preamble can trip the read."""
+    from cxlens.ingest.headers import normalise
+
+    head = [{normalise(_cell_text(c) or "") for c in row} for row in rows[:PREAMBLE_LINES]]
+    for needed, message in layouts:
+        wanted = {normalise(h) for h in needed}
+        if any(wanted <= cells for cells in head) or not wanted:
+            raise InputError(f"{path}: {message}; nothing was imported", path)
+
+
+def _refuse_in_text(path: Path, sample: str, layouts: Any) -> None:
+    import csv
+
+    lines = sample.splitlines()[:PREAMBLE_LINES]
+    for candidate in detect.DELIMITERS:
+        _refuse_in_rows(path, list(csv.reader(lines, delimiter=candidate)), layouts)
+
+
+# -- preambles and trailers ------------------------------------------------------------
+
+
+def preamble_rows(rows: list[list[Any]], names: Any) -> int:
+    """How many rows stand above the header row holding every one of ``names`` (0: none)."""
+    from cxlens.ingest.headers import normalise
+
+    wanted = {normalise(n) for n in ([names] if isinstance(names, str) else names)}
+    for index, row in enumerate(rows[:PREAMBLE_LINES]):
+        cells = {normalise(_cell_text(c) or "") for c in row}
+        if wanted <= cells:
+            return index
+    return 0
+
+
+def _preamble_lines(sample: str, names: Any, delim: str | None) -> int:
+    """The header line's place in delimited text: the lines above it are a preamble."""
+    import csv
+
+    lines = sample.splitlines()[:PREAMBLE_LINES]
+    delimiters = [delim] if delim else list(detect.DELIMITERS)
+    best = 0
+    for candidate in delimiters:
+        rows = list(csv.reader(lines, delimiter=candidate))
+        found = preamble_rows(rows, names)
+        if found:
+            best = found if not best else min(best, found)
+    return best
+
+
+def is_trailer(cells: list[str], pattern: str) -> bool:
+    """A trailer row: blank, or one filled cell (the first) that matches ``pattern``."""
+    filled = [c.strip() for c in cells if c and c.strip()]
+    if not filled:
+        return True
+    return len(filled) == 1 and bool(cells[0]) and re.fullmatch(pattern, filled[0]) is not None
+
+
+def trailer_rows(rows: list[list[Any]], pattern: str) -> int:
+    """How many rows at the end are a trailer (blank rows count only around a match)."""
+    count, matched = 0, 0
+    for row in reversed(rows):
+        cells = [_cell_text(c) or "" for c in row]
+        if not is_trailer(cells, pattern):
+            break
+        count += 1
+        if any(c.strip() for c in cells):
+            matched = count
+    return count if matched else 0
+
+
+def without_trailer(source: Path, pattern: str, workdir: Path) -> Path:
+    """``source`` itself, or a copy of it that stops before its trailer lines.
+
+    Only the last ``TRAILER_BYTES`` are read to find where the trailer starts; the
+    body is copied as bytes. Blank lines before the trailer go with it.
+    """
+    import csv
+    import shutil
+
+    size = source.stat().st_size
+    with source.open("rb") as handle:
+        handle.seek(max(0, size - TRAILER_BYTES))
+        tail = handle.read()
+    lines = tail.split(b"\n")
+    kept, matched = len(lines), False
+    for index in range(len(lines) - 1, 0, -1):  # the first piece may be a partial line
+        text = lines[index].decode("utf-8", errors="replace").strip("\r\ufeff")
+        text = text.rstrip(",;\t| ")  # a trailer saved from a spreadsheet: empty cells after it
+        cells = next(csv.reader([text]), []) if text.strip() else []
+        if not is_trailer(cells, pattern):
+            break
+        matched = matched or bool(text.strip())
+        kept = index
+    if not matched:
+        return source
+    cut = size - len(b"\n".join(lines[kept:]))
+    body = workdir / f"{source.stem}.body{source.suffix or '.csv'}"
+    with source.open("rb") as src, body.open("wb") as dst:
+        shutil.copyfileobj(_Limited(src, cut), dst)
+    log.debug("%s: %d trailer bytes left out", source, size - cut)
+    return body
+
+
+class _Limited:
+    """A binary file read only up to ``limit`` bytes (for copying a file's head)."""
+
+    def __init__(self, handle: Any, limit: int) -> None:
+        self.handle, self.left = handle, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.handle.read(size)
+        self.left -= len(data)
+        return data
 
 
 def _unreadable(path: Path, what: str, error: Exception, fix: str) -> UnreadableFile:
@@ -82,11 +247,16 @@ def _stage_delimited(
     import duckdb
 
     sample = detect.sample_text(source, "utf-8")
-    delim = read.get("delimiter") or detect.delimiter(sample)
-    if delim in WHITESPACE_DELIMITERS:
-        return _stage_whitespace(con, path, source, encoding, read)
-    header = bool(read.get("header", True))
+    if read.get("refuse"):
+        _refuse_in_text(path, sample, read["refuse"])
     skip = int(read.get("skip_rows", 0))
+    if read.get("header_with") and not skip:
+        skip = _preamble_lines(sample, read["header_with"], read.get("delimiter"))
+    body = "\n".join(sample.splitlines()[skip:])
+    delim = read.get("delimiter") or detect.delimiter(body)
+    if delim in WHITESPACE_DELIMITERS:
+        return _stage_whitespace(con, path, source, encoding, {**read, "skip_rows": skip})
+    header = bool(read.get("header", True))
     size = source.stat().st_size
     if progress:
         progress(0, size, "reading")
@@ -148,6 +318,15 @@ def _broken_text(
             "options delimiter / skip_rows / header",
         )
     line, what = found
+    known = _report_line_presets(what, source)
+    if known:
+        presets = " or ".join(f"--preset {name}" for name in known)
+        return UnreadableFile(
+            f"{path}: cannot be read as {kind}: line {line} {what}. That line is the "
+            f"period or time-zone line of a report download, not a record: import the "
+            f"file with {presets}, which skips it",
+            path,
+        )
     return UnreadableFile(
         f"{path}: cannot be read as {kind}: line {line} {what}. The file may be cut off "
         "(export it again and import the complete file), or a value holds the delimiter "
@@ -155,6 +334,34 @@ def _broken_text(
         "options delimiter / skip_rows / header",
         path,
     )
+
+
+def _report_line_presets(what: str, source: Path) -> list[str]:
+    """Presets whose report downloads end in a line like the one that broke the read.
+
+    The line is the one quoted in ``what`` when DuckDB showed it, else any of the
+    last lines of the file (DuckDB does not always show the line it names).
+    """
+    from cxlens.ingest.presets import PRESETS
+
+    quoted = re.search(r"\((['\"])(.*)\1\)\s*$", what)
+    texts = [quoted.group(2)] if quoted and quoted.group(2).strip() else _last_lines(source)
+    texts = [t.strip().strip("\ufeff").rstrip(",;\t| ") for t in texts]
+    return [
+        name
+        for name, preset in PRESETS.items()
+        if preset.targets
+        and preset.read.get("trailer")
+        and any(t and re.fullmatch(preset.read["trailer"], t) for t in texts)
+    ]
+
+
+def _last_lines(source: Path, count: int = 5) -> list[str]:
+    size = source.stat().st_size
+    with source.open("rb") as handle:
+        handle.seek(max(0, size - 4096))
+        tail = handle.read().decode("utf-8", errors="replace")
+    return tail.splitlines()[-count:]
 
 
 def _error_line(message: str) -> tuple[int, str] | None:
@@ -278,15 +485,26 @@ def _dedupe(names: list[str]) -> list[str]:
 # -- JSON and Parquet ---------------------------------------------------------------
 
 
-def _stage_json(con: Any, path: Path, source: Path, encoding: str | None) -> Staged:
-    """An array of objects or JSON lines; every value as text (nested values as JSON)."""
+def _stage_json(
+    con: Any, path: Path, source: Path, encoding: str | None, read: dict[str, Any] | None = None
+) -> Staged:
+    """An array of objects or JSON lines; every value as text (nested values as JSON).
+
+    Two reader options serve API exports that nest their records (see ``_unwrap`` and
+    ``_explode``): ``json_records`` and ``json_explode``. ``json_keys`` names keys to
+    stage even when no record has them (all values missing), so that a preset's
+    ``sql:`` sources can read optional fields.
+    """
     import duckdb
 
+    read = read or {}
     try:
         con.execute(
-            "CREATE TEMP TABLE _cx_json AS SELECT row_number() OVER () AS n, json AS j "
-            f"FROM read_json_objects({literal(str(source))}, format = 'auto')"
+            "CREATE TEMP TABLE _cx_json AS SELECT row_number() OVER () AS n, json AS j, "
+            f"1 AS o FROM read_json_objects({literal(str(source))}, format = 'auto')"
         )
+        if read.get("json_records"):
+            _unwrap(con, read["json_records"])
         kinds = con.execute("SELECT DISTINCT json_type(j) FROM _cx_json").fetchall()
     except duckdb.Error as error:
         raise _unreadable(
@@ -302,6 +520,8 @@ def _stage_json(con: Any, path: Path, source: Path, encoding: str | None) -> Sta
             f"{', '.join(sorted(str(k[0]) for k in kinds))}",
             path,
         )
+    if read.get("json_explode"):
+        _explode(con, read["json_explode"])
     keys = [
         row[0]
         for row in con.execute(
@@ -310,14 +530,62 @@ def _stage_json(con: Any, path: Path, source: Path, encoding: str | None) -> Sta
             "GROUP BY k ORDER BY min(n * 1000000 + i)"
         ).fetchall()
     ]
+    keys += [key for key in read.get("json_keys", ()) if key not in keys]
     paths = ", ".join(literal('$."' + key.replace('"', '\\"') + '"') for key in keys)
     columns = ", ".join(f"v[{i + 1}] AS {quote(key)}" for i, key in enumerate(keys))
     con.execute(
         f"CREATE TEMP TABLE {STAGE} AS SELECT n AS {ROW}, {columns or 'NULL AS _empty'} "
-        f"FROM (SELECT n, json_extract_string(j, [{paths}]) AS v FROM _cx_json) ORDER BY n"
+        f"FROM (SELECT n, o, json_extract_string(j, [{paths}]) AS v FROM _cx_json) ORDER BY n, o"
     )
     con.execute("DROP TABLE _cx_json")
     return Staged(keys, "json", encoding or "utf-8", None, True)
+
+
+def _json_path(key: str) -> str:
+    return literal('$."' + key.replace('"', '\\"') + '"')
+
+
+def _unwrap(con: Any, key: str) -> None:
+    """Take the records out of wrapper objects: ``{"audits": [...], "next_page": ...}``.
+
+    An API page holds its records in an array under one name (Zendesk ``audits``,
+    Chatwoot ``payload``). Each object whose ``key`` is an array yields that array's
+    items as records; any other object is a record itself, so a file of JSON lines
+    of bare records reads the same. Records are numbered anew in file order.
+    """
+    path = _json_path(key)
+    con.execute(
+        "CREATE TEMP TABLE _cx_json_unwrapped AS SELECT row_number() OVER (ORDER BY n, i) AS n, "
+        "r AS j, 1 AS o FROM ("
+        f"SELECT n, unnest(items) AS r, generate_subscripts(items, 1) AS i FROM ("
+        f"SELECT n, CAST(json_extract(j, {path}) AS JSON[]) AS items FROM _cx_json "
+        f"WHERE json_type(j, {path}) = 'ARRAY') "
+        f"UNION ALL SELECT n, j AS r, 0 AS i FROM _cx_json "
+        f"WHERE json_type(j, {path}) IS DISTINCT FROM 'ARRAY')"
+    )
+    con.execute("DROP TABLE _cx_json")
+    con.execute("ALTER TABLE _cx_json_unwrapped RENAME TO _cx_json")
+
+
+def _explode(con: Any, key: str) -> None:
+    """One row per item of each record's ``key`` array (a Zendesk audit's ``events``).
+
+    The row is the record with ``key`` holding that one item (as JSON) and ``key#``
+    the item's position in the file, counting from 1; ``_cx_row`` stays the record's
+    number, so a row error names the record it came from. Records whose ``key`` is not
+    an array, or is empty, yield no row.
+    """
+    path = _json_path(key)
+    con.execute(
+        "CREATE TEMP TABLE _cx_json_items AS SELECT n, "
+        f"json_merge_patch(j, json_object({literal(key)}, item, {literal(key + '#')}, o)) AS j, "
+        "o FROM (SELECT n, j, item, row_number() OVER (ORDER BY n, i) AS o FROM ("
+        f"SELECT n, j, unnest(items) AS item, generate_subscripts(items, 1) AS i FROM ("
+        f"SELECT n, j, CAST(json_extract(j, {path}) AS JSON[]) AS items FROM _cx_json "
+        f"WHERE json_type(j, {path}) = 'ARRAY')))"
+    )
+    con.execute("DROP TABLE _cx_json")
+    con.execute("ALTER TABLE _cx_json_items RENAME TO _cx_json")
 
 
 def _stage_parquet(con: Any, path: Path) -> Staged:
@@ -363,7 +631,13 @@ def _as_text(name: str, kind: str) -> str:
 def _stage_workbook(con: Any, path: Path, read: dict[str, Any], sheet: str | None) -> Staged:
     """One sheet of an XLSX (or legacy XLS) workbook, cells as text, rows as Excel shows them."""
     rows, sheet_name, sheets = _sheet_rows(path, sheet)
+    if read.get("refuse"):
+        _refuse_in_rows(path, rows, read["refuse"])
     skip = int(read.get("skip_rows", 0))
+    if read.get("header_with") and not skip:
+        skip = preamble_rows(rows, read["header_with"])
+    if read.get("trailer"):
+        rows = rows[: len(rows) - trailer_rows(rows[skip + 1 :], read["trailer"])]
     header = bool(read.get("header", True))
     body_start = skip + (1 if header else 0)
     width = max((len(r) for r in rows), default=0)

@@ -1,8 +1,9 @@
 """The registry of known export layouts (presets), by name.
 
-Each preset lives in its own module here and exposes ``PRESET``. The modules are
-imported by name; one that does not exist yet is skipped, so the registry holds
-exactly the presets that are present.
+Each preset lives in its own module here and exposes ``PRESET`` (a module for one
+vendor's several exports exposes ``PRESETS``, a tuple). The modules are imported by
+name; one that does not exist yet is skipped, so the registry holds exactly the
+presets that are present.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ MODULES = (
     "kaggle_support_tickets",
     "servicenow_incidents",
     "ibm_telco",
+    "zendesk_audits",
+    "freshdesk_conversations",
+    "chatwoot_messages",
     "cdnow",
+    "chatwoot",
+    "zammad",
 )
 
 
@@ -32,8 +38,8 @@ def _load() -> dict[str, Preset]:
             if error.name != f"{__name__}.{module}":
                 raise
             continue
-        preset: Preset = loaded.PRESET
-        presets[preset.name] = preset
+        for preset in getattr(loaded, "PRESETS", None) or (loaded.PRESET,):
+            presets[preset.name] = preset
     return presets
 
 

@@ -9,10 +9,14 @@ exporter ticks (``Full name, Email, Contact ID, …``).
 
 The export carries timestamps for creation, first response ("Initial response time"),
 resolution and closing, all wall-clock times of the helpdesk's zone without offset:
-give the source a ``timezone``. The ``(in hrs)`` durations are counted in business
-hours, so they stay in attributes; cleaning computes calendar durations from the
-timestamps. "Survey results" depend on how each helpdesk words its survey, so they
-are kept in attributes rather than guessed onto a scale.
+give the source a ``timezone``. ``First response time (in hrs)`` and ``Resolution time
+(in hrs)`` are written as ``hh:mm:ss`` text that runs past 24 hours (``26:15:00``), or
+as a number of hours; they become ``first_response_minutes`` and
+``resolution_minutes``. Where the timestamps are there too they win in cleaning (the
+contract's rule), and a disagreement is noted in the cleaning log, as it will be
+where the helpdesk counts these durations in business hours. "Survey results" depend
+on how each helpdesk words its survey, so they are kept in attributes rather than
+guessed onto a scale.
 """
 
 from __future__ import annotations
@@ -71,6 +75,13 @@ TICKETS = Target(
         "closed_at": "Closed time",
         "agent_replies": "Agent interactions",
         "customer_contacts": "Customer interactions",
+        "first_response_minutes": "First response time (in hrs)",
+        "resolution_minutes": "Resolution time (in hrs)",
+    },
+    # hh:mm:ss is read as a clock whatever the unit; a plain number is hours
+    hints={
+        "first_response_minutes": {"unit": "hours"},
+        "resolution_minutes": {"unit": "hours"},
     },
 )
 
@@ -83,7 +94,9 @@ PRESET = Preset(
         "dialog, as also listed in its API ticket object). Times are naive local times "
         "of the helpdesk's zone: set the source's timezone. created/first response/"
         "solved/closed come from Created time, Initial response time, Resolved time, "
-        "Closed time; the business-hour '(in hrs)' durations and Survey results stay in "
+        "Closed time; 'First response time (in hrs)' and 'Resolution time (in hrs)' (hh:mm:ss "
+        "such as 26:15:00, or hours) -> first_response_minutes / resolution_minutes, "
+        "the timestamps winning in cleaning where both exist; Survey results stay in "
         "attributes. Status Resolved -> solved, Waiting on Customer -> pending, Waiting on "
         "Third Party -> on_hold, other custom statuses -> open; priority Medium -> normal; "
         "Source -> standard channel (Portal and Forum -> help_center, MobiHelp -> api, "
