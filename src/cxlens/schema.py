@@ -186,6 +186,7 @@ TABLES: dict[str, Table] = {
                 _c("channel"),
                 _c("responded_at", TIMESTAMP, required=True),
                 _c("comment"),
+                _c("sent_at", TIMESTAMP, description="when the survey was sent, where known"),
                 _c("attributes", JSON),
             ),
             "CSAT, NPS and CES answers.",

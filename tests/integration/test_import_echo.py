@@ -19,7 +19,7 @@ def rejected_lines(warehouse, path, table):
 SURVEYS = pd.DataFrame(
     {"response_id": ["r1"], "kind": ["csat"], "score": [6.0], "responded_at": ["2024-01-01"]}
 )
-OFF_SCALE = "'6' — expected a score from 1.0 to 5.0 (the csat scale)"
+OFF_SCALE = "'6' — expected a score from 1 to 5 (the csat scale)"
 
 
 def test_csv_values_of_every_type_are_echoed_as_written(tmp_path, warehouse):

@@ -64,7 +64,12 @@ def test_key_prefix_keeps_both_helpdesks_tickets_and_answers(tmp_path, warehouse
     assert ids == ["101", "102", "103", "104", "105", "fd-101", "fd-102", "fd-3"]
     # Zendesk's answers still belong to Zendesk's tickets
     answers = rows(warehouse, "SELECT response_id, ticket_id FROM raw_survey_responses ORDER BY 1")
-    assert answers == [("csat-101", "101"), ("csat-102", "102"), ("csat-105", "105")]
+    assert answers == [  # 103 is a survey sent (Offered) and not answered
+        ("csat-101", "101"),
+        ("csat-102", "102"),
+        ("csat-103", "103"),
+        ("csat-105", "105"),
+    ]
     # people keep their ids: the Freshdesk contact's e-mail as written
     people = rows(warehouse, "SELECT customer_id FROM raw_tickets WHERE ticket_id = 'fd-101'")
     assert people == [("wang@example.com",)]
@@ -84,6 +89,7 @@ def test_key_prefix_prefixes_own_references_but_not_people(tmp_path, warehouse):
     assert answers == [
         ("zd-csat-101", "zd-101", "ann@example.com", "Bo"),
         ("zd-csat-102", "zd-102", "cy@example.com", "Bo"),
+        ("zd-csat-103", "zd-103", "di@example.com", "Ed"),  # Offered: a send, no answer
         ("zd-csat-105", "zd-105", "gu@example.com", "Ed"),
     ]
 
@@ -127,7 +133,7 @@ def test_same_preset_redelivered_under_another_name_replaces(tmp_path, warehouse
 
     result = import_file(warehouse, corrected, preset="zendesk")
 
-    assert result.replaced == {"tickets": 5, "survey_responses": 3}
+    assert result.replaced == {"tickets": 5, "survey_responses": 4}  # 101, 102, 103 (sent), 105
     statuses = rows(warehouse, "SELECT ticket_id, status FROM raw_tickets ORDER BY 1")
     assert statuses[2] == ("103", "solved") and len(statuses) == 5
 

@@ -53,6 +53,12 @@ def test_every_preset_is_documented():
         "servicenow-incidents",
         "ibm-telco",
         "cdnow",
+        "chatwoot-csat",
+        "chatwoot-reports",
+        "zammad",
+        "zendesk-audits",
+        "freshdesk-conversations",
+        "chatwoot-messages",
     }
     assert set(PRESETS) <= headings
     assert all(PRESETS[name].documentation for name in PRESETS)
@@ -403,30 +409,68 @@ def test_zendesk_fields_map_to_the_standard_words(tmp_path, warehouse, suffix):
     assert json.loads(t["attributes"].iloc[0])["Tags"] == "vip"
 
 
-def test_zendesk_only_good_and_bad_are_satisfaction_answers(tmp_path, warehouse):
+def test_zendesk_satisfaction_states_become_sends_and_answers(tmp_path, warehouse):
+    # Good/Bad: sent and answered; Offered (103): sent, no answer; Not Offered (104): no row
     path = write_zendesk(tmp_path / "export.csv")
     import_file(warehouse, path, preset="zendesk", timezone="America/New_York")
 
     r = query(warehouse, "SELECT * FROM raw_survey_responses ORDER BY response_id")
-    assert list(r["response_id"]) == ["csat-101", "csat-102", "csat-105"]  # not Offered ones
-    assert list(r["score"]) == [1.0, 0.0, 1.0]
+    assert list(r["response_id"]) == ["csat-101", "csat-102", "csat-103", "csat-105"]
+    assert list(r["score"].fillna(-1)) == [1.0, 0.0, -1, 1.0]
     assert set(r["scale_min"]) == {0.0} and set(r["scale_max"]) == {1.0}
     assert set(r["kind"]) == {"csat"}
-    assert list(r["ticket_id"]) == ["101", "102", "105"]
-    assert list(r["agent_id"]) == ["Bo", "Bo", "Ed"]
-    # timed at Solved at, else Created at (105 is rated while pending), in UTC
-    assert list(r["responded_at"]) == [
+    assert list(r["ticket_id"]) == ["101", "102", "103", "105"]
+    assert list(r["agent_id"]) == ["Bo", "Bo", "Ed", "Ed"]
+    # sent (and answered) at Solved at, else Created at (103 open, 105 pending), in UTC
+    assert list(r["sent_at"]) == [
         ts("2024-03-05 16:30"),
         ts("2024-03-07 13:15"),
+        ts("2024-07-01 14:00"),
+        ts("2024-07-03 12:00"),
+    ]
+    assert list(r["responded_at"].astype(object).where(r["responded_at"].notna(), None)) == [
+        ts("2024-03-05 16:30"),
+        ts("2024-03-07 13:15"),
+        None,
         ts("2024-07-03 12:00"),
     ]
 
 
-def test_zendesk_redelivered_ticket_whose_rating_was_withdrawn_loses_its_answer(
+def test_zendesk_response_rate_and_csat_from_the_export(tmp_path, warehouse):
+    # sends: March 101 Good, 102 Bad; July 103 Offered, 105 Good (New York months).
+    # Response rate: March 2/2, July 1/2, all 3/4. CSAT: Good of answered: 2/3 (103 left out).
+    from cxlens.clean import clean_warehouse
+    from cxlens.metrics import compute_kpis
+    from cxlens.settings import Settings
+
+    import_file(warehouse, write_zendesk(tmp_path / "export.csv"), preset="zendesk",
+                timezone="America/New_York")  # fmt: skip
+    settings = Settings(root=tmp_path, timezone="America/New_York")
+    clean_warehouse(warehouse, settings)
+    asked = ["csat", "survey_response_rate"]
+    monthly = compute_kpis(warehouse, settings, by=["month"], metrics=asked)
+    value = {(m, p): (v, n) for m, p, v, n in monthly[["metric", "period", "value", "n"]].values}
+    assert value["survey_response_rate", "2024-03"] == (1.0, 2)
+    assert value["survey_response_rate", "2024-07"] == (0.5, 2)
+    assert value["csat", "2024-03"] == (0.5, 2)
+    assert value["csat", "2024-07"] == (1.0, 1)
+    pooled = compute_kpis(warehouse, settings, metrics=asked).set_index("metric")
+    assert (
+        pooled.loc["survey_response_rate", "value"],
+        pooled.loc["survey_response_rate", "n"],
+    ) == (
+        0.75,
+        4,
+    )
+    assert pooled.loc["csat", "value"] == pytest.approx(2 / 3)
+
+
+def test_zendesk_redelivered_ticket_whose_rating_went_back_to_offered_keeps_the_send(
     tmp_path, warehouse
 ):
-    # the trial: ticket 101's satisfaction went from Good to Offered in a later export;
-    # its old csat-101 must go, while 102 (Bad → Good) is replaced and 105 stays
+    # the trial: ticket 101's satisfaction went from Good to Offered in a later export; its
+    # csat-101 loses the answer and stays a send, while 102 (Bad → Good) is replaced, and
+    # 103 (Offered) and 105 stay as they were
     path = write_zendesk(tmp_path / "export.csv")
     import_file(warehouse, path, preset="zendesk", timezone="UTC")
     score = ZENDESK_HEADER.index("Satisfaction Score")
@@ -438,12 +482,14 @@ def test_zendesk_redelivered_ticket_whose_rating_was_withdrawn_loses_its_answer(
     result = import_file(warehouse, again, preset="zendesk", timezone="UTC")
 
     r = query(warehouse, "SELECT response_id, score FROM raw_survey_responses ORDER BY 1")
-    assert list(zip(r["response_id"], r["score"], strict=True)) == [
+    assert list(zip(r["response_id"], r["score"].fillna(-1), strict=True)) == [
+        ("csat-101", -1),
         ("csat-102", 1.0),
+        ("csat-103", -1),
         ("csat-105", 1.0),
     ]
-    # the later file derives one answer (102) and takes back two (101, 102)
-    assert result.tables["survey_responses"] == 1
+    # the later file derives two rows (101's send, 102's answer) and takes back two
+    assert result.tables["survey_responses"] == 2
     assert result.replaced["survey_responses"] == 2
     assert scalar(warehouse, "SELECT count(*) FROM raw_tickets") == 5
 
@@ -470,7 +516,8 @@ def test_zendesk_via_uses_zendesk_channel_names_and_passes_unknown_ones_through(
     t = query(warehouse, "SELECT channel FROM raw_tickets ORDER BY ticket_id")
     assert list(t["channel"]) == ["phone", "api", "wechat", "chat", "Carrier pigeon"]
     r = query(warehouse, "SELECT ticket_id, channel FROM raw_survey_responses ORDER BY 1")
-    assert list(r["channel"]) == ["phone", "api", "Carrier pigeon"]  # rated 101, 102, 105
+    # surveyed 101, 102, 105 (answered) and 103 (Offered)
+    assert list(r["channel"]) == ["phone", "api", "wechat", "Carrier pigeon"]
 
 
 def test_zendesk_via_twitter_facebook_api_and_web(tmp_path, warehouse):
@@ -482,7 +529,7 @@ def test_zendesk_via_twitter_facebook_api_and_web(tmp_path, warehouse):
 
 
 def test_zendesk_unknown_satisfaction_score_is_a_row_error_naming_the_cell(tmp_path, warehouse):
-    # only Offered, Unoffered / Not Offered and blank are not answers; "Unknown" is no state
+    # Good, Bad, Offered, Unoffered / Not Offered and blank are states; "Unknown" is none
     path = zendesk_variant(
         tmp_path, "Satisfaction Score", ["Good", "Unknown", "", "Unoffered", "Bad"]
     )
@@ -496,7 +543,7 @@ def test_zendesk_unknown_satisfaction_score_is_a_row_error_naming_the_cell(tmp_p
         scalar(warehouse, "SELECT count(*) FROM raw_tickets")
 
 
-def test_zendesk_blank_and_unoffered_ratings_yield_no_answer(tmp_path, warehouse):
+def test_zendesk_blank_and_unoffered_ratings_yield_no_send(tmp_path, warehouse):
     path = zendesk_variant(tmp_path, "Satisfaction Score", ["Good", " ", "", "Unoffered", "Bad"])
     import_file(warehouse, path, preset="zendesk")
 
@@ -552,7 +599,26 @@ def test_freshdesk_export_maps_times_and_words(tmp_path, warehouse):
     assert list(t["customer_id"]) == ["wang@example.com", "zhao@example.com", "zhang@example.com"]
     first = json.loads(t["attributes"].iloc[0])
     assert first["Survey results"] == "Awesome"
-    assert first["First response time (in hrs)"] == "0.5"
+    # a plain number in the "(in hrs)" columns is hours: 0.5 h = 30 min, 8 h = 480 min
+    assert list(t["first_response_minutes"].fillna(-1)) == [30.0, 6.0, -1]
+    assert list(t["resolution_minutes"].fillna(-1)) == [480.0, -1, -1]
+
+
+def test_freshdesk_hh_mm_ss_durations_beyond_a_day_become_minutes(tmp_path, warehouse):
+    # "(in hrs)" columns as hh:mm:ss text; hours run past 24
+    lines = FRESHDESK_CSV.splitlines()
+    body = "\n".join(lines) + "\n"
+    body = body.replace(",0.5,8.0,", ",00:30:00,26:15:00,", 1)
+    body = body.replace(",0.1,,", ",100:00:30,,", 1)
+    path = tmp_path / "tickets.csv"
+    path.write_text(body, encoding="utf-8")
+    import_file(warehouse, path, preset="freshdesk", timezone="Asia/Shanghai")
+
+    t = query(warehouse, "SELECT * FROM raw_tickets ORDER BY ticket_id")
+    assert t["first_response_minutes"].iloc[0] == 30.0
+    assert t["resolution_minutes"].iloc[0] == 26 * 60 + 15
+    assert t["first_response_minutes"].iloc[1] == 100 * 60 + 0.5
+    assert pd.isna(t["resolution_minutes"].iloc[1])
 
 
 def test_freshdesk_sources_map_to_standard_words_and_unknown_ones_pass_through(tmp_path, warehouse):

@@ -282,7 +282,7 @@ def test_csat_off_its_scale_is_rejected(tmp_path, warehouse):
         surveys(tmp_path, warehouse, [("csat", "6")])
     error = caught.value.errors[0]
     assert (error.row, error.canonical, error.value) == (2, "score", "6")
-    assert "1.0 to 5.0" in error.expected
+    assert "from 1 to 5" in error.expected
 
 
 def test_unknown_survey_kind_is_rejected(tmp_path, warehouse):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from test_metrics_fixtures import settings, warehouse_with
 from test_metrics_tickets import row
 
+from cxlens.errors import ConfigError
+from cxlens.insights.catalogue import view
 from cxlens.metrics import compute_kpis
 from cxlens.metrics.intervals import Z95
+from cxlens.metrics.surveys import t975
 
 
 def response(rid, kind, score, at="2024-02-10", **columns):
@@ -57,23 +61,35 @@ def test_csat_empty_month_is_null_and_pooled_months_are_not_averaged(tmp_path):
     assert (round(pooled.ci_low, 4), round(pooled.ci_high, 4)) == (0.2077, 0.9385)
 
 
+def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
+    """The Wilson 95 % score interval, written out from its textbook formula."""
+    z = 1.959963984540054
+    p = k / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n), (centre + spread) / (1 + z * z / n)
+
+
 @pytest.mark.parametrize(
     ("low", "high", "scores", "satisfied"),
     [
-        (1, 3, [3, 2, 1, 3], 2),  # 3-point: top box
-        (1, 5, [5, 4, 3, 1], 2),  # 5-point: top two
-        (1, 7, [7, 6, 5, 4], 2),  # 7-point: top two
-        (1, 10, [10, 9, 8, 7], 3),  # 10-point: top three
-        (0, 1, [1, 0, 1, 1], 3),  # Good/Bad
+        (0, 1, [1, 0, 1, 1], 3),  # Good/Bad: Good
+        (1, 3, [3, 2, 1, 3], 2),  # 3-point: top box (3)
+        (1, 5, [5, 4, 3, 1], 2),  # 5-point: top two (4, 5)
+        (1, 7, [7, 6, 5, 4], 2),  # 7-point: top two (6, 7); 5 is not satisfied
+        (1, 10, [10, 9, 8, 7], 3),  # 10-point: top three (8, 9, 10)
+        (0, 10, [10, 8, 7, 0], 2),  # 11-point: top three (8, 9, 10)
     ],
 )
 def test_csat_satisfied_by_scale_length(tmp_path, low, high, scores, satisfied):
+    # case SV-3's rule on every scale: satisfied / answered, with its Wilson interval
     records = [
         response(f"R{i}", "csat", s, scale_min=low, scale_max=high) for i, s in enumerate(scores)
     ]
     warehouse = warehouse_with(tmp_path, survey_responses=records)
     csat = row(compute_kpis(warehouse, settings()), "csat")
     assert (csat.value, csat.n) == (satisfied / 4, 4)
+    assert (csat.ci_low, csat.ci_high) == pytest.approx(wilson_by_hand(satisfied, 4))
 
 
 def test_csat_satisfied_from_overrides_the_five_point_threshold(tmp_path):
@@ -85,21 +101,99 @@ def test_csat_satisfied_from_overrides_the_five_point_threshold(tmp_path):
     assert (csat.value, csat.n) == (pytest.approx(1 / 3), 3)  # 6 is off the 1–5 scale
 
 
-def test_csat_mean_and_ces_are_means_with_normal_intervals(tmp_path):
+def test_csat_satisfied_from_by_scale_sets_the_threshold_of_each_scale(tmp_path):
+    # 1–7: 7, 6, 5, 4 with "1-7" = 5 → 3 of 4 (default top two: 2); 1–10: 10, 9, 8, 7 with
+    # "1-10" = 9 → 2 of 4 (default top three: 3); the 1–5 answers keep satisfied_from = 5.
+    records = [
+        *(response(f"S{i}", "csat", s, scale_min=1, scale_max=7) for i, s in enumerate([7, 6, 5, 4])),
+        *(response(f"T{i}", "csat", s, scale_min=1, scale_max=10, at="2024-03-05")
+          for i, s in enumerate([10, 9, 8, 7])),
+        *(response(f"F{i}", "csat", s, at="2024-04-05") for i, s in enumerate([5, 4])),
+    ]  # fmt: skip
+    warehouse = warehouse_with(tmp_path, survey_responses=records)
+    chosen = settings(csat={"satisfied_from": 5, "satisfied_from_by_scale": {"1-7": 5, "1–10": 9}})
+    monthly = compute_kpis(warehouse, chosen, by=["month"], metrics=["csat"])
+    assert row(monthly, "csat", "2024-02").value == 3 / 4
+    assert row(monthly, "csat", "2024-03").value == 2 / 4
+    assert row(monthly, "csat", "2024-04").value == 1 / 2
+
+
+@pytest.mark.parametrize(
+    ("by_scale", "message"),
+    [
+        ({"seven": 6}, "'seven' is not a scale"),
+        ({"7-1": 6}, "'7-1' is not a scale"),
+        ({"1-7": 8}, "1-7 = 8 must be a score on that scale (1 to 7)"),
+        ({"1-7": "6"}, "1-7 = '6' must be a score"),
+    ],
+)
+def test_csat_satisfied_from_by_scale_refuses_what_is_not_a_threshold(tmp_path, by_scale, message):
+    warehouse = warehouse_with(tmp_path, survey_responses=[response("R1", "csat", 5)])
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        compute_kpis(warehouse, settings(csat={"satisfied_from_by_scale": by_scale}))
+
+
+def t_bounds_by_hand(scores: list[float], t975: float) -> tuple[float, float]:
+    """mean ± t·s/√n with the sample standard deviation, t from a printed t table."""
+    n = len(scores)
+    mean = sum(scores) / n
+    sd = math.sqrt(sum((s - mean) ** 2 for s in scores) / (n - 1))
+    return mean - t975 * sd / math.sqrt(n), mean + t975 * sd / math.sqrt(n)
+
+
+def test_csat_mean_has_a_student_t_interval(tmp_path):
+    # 4, 5, 4, 4, 3 on 1–5: mean 4, s = √0.5; t(0.975, 4 df) = 2.776445 (printed tables)
+    warehouse = warehouse_with(
+        tmp_path,
+        survey_responses=[response(f"C{i}", "csat", s) for i, s in enumerate([4, 5, 4, 4, 3])],
+    )
+    mean = row(compute_kpis(warehouse, settings(), metrics=["csat_mean"]), "csat_mean")
+    assert (mean.value, mean.n) == (4, 5)
+    low, high = t_bounds_by_hand([4, 5, 4, 4, 3], 2.776445)
+    assert (mean.ci_low, mean.ci_high) == pytest.approx((low, high), abs=1e-6)
+    assert (round(low, 4), round(high, 4)) == (3.122, 4.878)
+
+
+@pytest.mark.parametrize(("df", "printed"), [(1, 12.706205), (9, 2.262157), (30, 2.042272),
+                                            (40, 2.021075), (120, 1.979930)])  # fmt: skip
+def test_t_points_match_the_printed_table(df, printed):
+    assert t975(df) == pytest.approx(printed, abs=2e-6)
+
+
+def test_mean_interval_is_clipped_to_the_scale_and_null_below_two_answers(tmp_path):
+    # CES 2, 3, 7 (8 is off 1–7): mean 4, s = √7, t(2 df) = 4.302653 → −2.57…10.57, clipped
+    # to 1…7. CSAT: one answer → a mean without bounds.
     warehouse = warehouse_with(
         tmp_path,
         survey_responses=[
-            *(response(f"C{i}", "csat", s) for i, s in enumerate([5, 4, 2])),
-            *(response(f"E{i}", "ces", s) for i, s in enumerate([2, 3, 7, 8])),  # 8 is off 1–7
+            response("C0", "csat", 5),
+            *(response(f"E{i}", "ces", s) for i, s in enumerate([2, 3, 7, 8])),
         ],
     )
     frame = compute_kpis(warehouse, settings())
-    mean = row(frame, "csat_mean")
-    sd = math.sqrt(((5 - 11 / 3) ** 2 + (4 - 11 / 3) ** 2 + (2 - 11 / 3) ** 2) / 2)
-    assert (mean.value, mean.n) == (pytest.approx(11 / 3), 3)
-    assert mean.ci_high == pytest.approx(11 / 3 + Z95 * sd / math.sqrt(3))
+    low, high = t_bounds_by_hand([2, 3, 7], 4.302653)
+    assert low < 1 and high > 7
     ces = row(frame, "ces")
-    assert (ces.value, ces.n) == (4, 3)
+    assert (ces.value, ces.n, ces.ci_low, ces.ci_high) == (4, 3, 1, 7)
+    single = row(frame, "csat_mean")
+    assert (single.value, single.n) == (5, 1)
+    assert math.isnan(single.ci_low) and math.isnan(single.ci_high)
+
+
+@pytest.mark.parametrize("higher_is_easier", [True, False])
+def test_ces_is_reported_on_the_file_scale_in_either_direction(tmp_path, higher_is_easier):
+    # a 1–5 effort scale (1 = very easy): 1, 2, 2, 5 → mean 2.5 whichever way the scale runs;
+    # the direction only says whether a fall is good news (the report's arrow)
+    records = [
+        response(f"E{i}", "ces", s, scale_min=1, scale_max=5) for i, s in enumerate([1, 2, 2, 5])
+    ]
+    warehouse = warehouse_with(tmp_path, survey_responses=records)
+    chosen = settings(ces={"higher_is_easier": higher_is_easier})
+    ces = row(compute_kpis(warehouse, chosen, metrics=["ces"]), "ces")
+    assert (ces.value, ces.n) == (2.5, 4)
+    low, high = t_bounds_by_hand([1, 2, 2, 5], 3.182446)  # t(0.975, 3 df)
+    assert (ces.ci_low, ces.ci_high) == pytest.approx((max(low, 1), min(high, 5)), abs=1e-6)
+    assert view("ces", chosen).better == ("up" if higher_is_easier else "down")
 
 
 def test_survey_kpis_without_their_kind_are_left_out(tmp_path):
@@ -215,3 +309,58 @@ def test_ces_mixing_five_and_seven_point_scales_is_null(tmp_path):
     assert math.isnan(pooled.value) and pooled.n == 3
     monthly = compute_kpis(warehouse, settings(), by=["month"], metrics=["ces"])
     assert (row(monthly, "ces", "2024-02").value, row(monthly, "ces", "2024-03").value) == (3, 6)
+
+
+def sends_warehouse(tmp_path):
+    """Sends in January (3, two answered: one in January, one in February) and March
+    (1, unanswered), by chat and email; one February answer with no send recorded."""
+    return warehouse_with(
+        tmp_path,
+        survey_responses=[
+            response("S1", "csat", 5, at="2024-01-11", sent_at_local="2024-01-10", channel="chat"),
+            response("S2", "csat", 2, at="2024-02-02", sent_at_local="2024-01-20", channel="chat"),
+            response("S3", "csat", None, at=None, sent_at_local="2024-01-25", channel="email"),
+            response("S4", "nps", None, at=None, sent_at_local="2024-03-05", channel="email"),
+            response("R5", "csat", 4, at="2024-02-10", channel="email"),
+        ],
+    )
+
+
+def test_response_rate_counts_answered_sends_by_the_send_period(tmp_path):
+    # January: S1, S2 answered of S1, S2, S3 → 2/3 (S2 answered in February still counts
+    # for January); February: no send → null; March: 0/1. Pooled: 2/4. R5 has no send.
+    warehouse = sends_warehouse(tmp_path)
+    monthly = compute_kpis(warehouse, settings(), by=["month"], metrics=["survey_response_rate"])
+    january = row(monthly, "survey_response_rate", "2024-01")
+    assert (january.value, january.n) == (pytest.approx(2 / 3), 3)
+    assert (january.ci_low, january.ci_high) == pytest.approx(wilson_by_hand(2, 3))
+    february = row(monthly, "survey_response_rate", "2024-02")
+    assert math.isnan(february.value) and february.n == 0
+    march = row(monthly, "survey_response_rate", "2024-03")
+    assert (march.value, march.n) == (0, 1)
+    assert (march.ci_low, march.ci_high) == pytest.approx(wilson_by_hand(0, 1))
+    pooled = row(compute_kpis(warehouse, settings()), "survey_response_rate")
+    assert (pooled.value, pooled.n) == (0.5, 4)
+    assert (pooled.ci_low, pooled.ci_high) == pytest.approx(wilson_by_hand(2, 4))
+
+
+def test_unanswered_sends_stay_out_of_csat(tmp_path):
+    # case SV-3 with sends: CSAT counts S1 (5), S2 (2), R5 (4) → 2/3; S3 and S4 are no answer
+    frame = compute_kpis(sends_warehouse(tmp_path), settings(), metrics=["csat", "csat_mean"])
+    assert (row(frame, "csat").value, row(frame, "csat").n) == (pytest.approx(2 / 3), 3)
+    assert row(frame, "csat_mean").value == pytest.approx(11 / 3)
+
+
+def test_response_rate_by_channel(tmp_path):
+    # chat: S1, S2 answered of 2 → 1; email: S3, S4 unanswered → 0 of 2 (R5 is no send)
+    frame = compute_kpis(
+        sends_warehouse(tmp_path), settings(), by=["channel"], metrics=["survey_response_rate"]
+    )
+    chat = row(frame, "survey_response_rate", group={"channel": "chat"})
+    email = row(frame, "survey_response_rate", group={"channel": "email"})
+    assert (chat.value, chat.n, email.value, email.n) == (1, 2, 0, 2)
+
+
+def test_response_rate_needs_known_sends(tmp_path):
+    warehouse = warehouse_with(tmp_path, survey_responses=[response("R1", "csat", 5)])
+    assert "survey_response_rate" not in set(compute_kpis(warehouse, settings()).metric)

@@ -563,25 +563,34 @@ def _choice_expected(resolved: Resolved, column: str, choices: tuple[str, ...]) 
 
 
 def _survey_checks(resolved: Resolved) -> list[Check]:
+    """Scores off their scale; NPS scores that are not whole numbers from 0 to 10.
+
+    An NPS answer is checked against 0–10 whatever scale the file writes beside it: the
+    promoter and detractor bands are defined on that scale only. Each bad cell is
+    reported once.
+    """
     if "score" not in resolved.sources:
         return []
     off_scale = (
-        "score IS NOT NULL AND scale_min IS NOT NULL AND scale_max IS NOT NULL "
-        "AND (score < scale_min OR score > scale_max)"
+        "kind IS DISTINCT FROM 'nps' AND score IS NOT NULL AND scale_min IS NOT NULL "
+        "AND scale_max IS NOT NULL AND (score < scale_min OR score > scale_max)"
     )
     scale_text = (
-        "('a score from ' || CAST(scale_min AS VARCHAR) || ' to ' || "
-        "CAST(scale_max AS VARCHAR) || ' (the ' || coalesce(kind, 'survey') || ' scale)')"
+        f"('a score from ' || {_bound('scale_min')} || ' to ' || {_bound('scale_max')} || "
+        "' (the ' || coalesce(kind, 'survey') || ' scale)')"
+    )
+    not_nps = (
+        "kind = 'nps' AND score IS NOT NULL AND (score <> round(score) OR score < 0 OR score > 10)"
     )
     return [
         _check(off_scale, "score", '"score#text"', scale_text),
-        _check(
-            "kind = 'nps' AND score IS NOT NULL AND score <> round(score)",
-            "score",
-            '"score#text"',
-            "a whole number from 0 to 10 (NPS answers are integers)",
-        ),
+        _check(not_nps, "score", '"score#text"', "a whole number from 0 to 10 (an NPS answer)"),
     ]
+
+
+def _bound(column: str) -> str:
+    """A scale bound as text: ``5`` rather than ``5.0``."""
+    return f"regexp_replace(CAST({column} AS VARCHAR), '\\.0$', '')"
 
 
 def collect_errors(

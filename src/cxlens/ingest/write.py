@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from cxlens.schema import DUCKDB_TYPES, Table
-from cxlens.store import quote
+from cxlens.store import quote, table_columns
 
 IMPORTS_DDL = (
     "CREATE TABLE IF NOT EXISTS imports (batch VARCHAR, source VARCHAR, sha256 VARCHAR, "
@@ -38,6 +38,10 @@ def ensure_raw_table(con: Any, table: Table) -> None:
     columns = [f"{quote(c.name)} {DUCKDB_TYPES[c.type]}" for c in table.columns]
     columns += [f"{name} {kind}" for name, kind in META_COLUMNS]
     con.execute(f"CREATE TABLE IF NOT EXISTS {quote(raw_name(table))} ({', '.join(columns)})")
+    present = table_columns(con, raw_name(table))  # made before a column joined the contract?
+    for c in (c for c in table.columns if c.name not in present):
+        con.execute(f"ALTER TABLE {quote(raw_name(table))} ADD COLUMN {quote(c.name)} "
+                    f"{DUCKDB_TYPES[c.type]}")  # fmt: skip
 
 
 def other_layouts(

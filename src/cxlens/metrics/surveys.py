@@ -1,44 +1,70 @@
-"""Survey KPIs: CSAT (share satisfied), CSAT mean, NPS and CES, all by response period.
+"""Survey KPIs: CSAT (share satisfied), CSAT mean, NPS and CES by response period, and
+the survey response rate by send period.
 
 A response is *valid* when its score is present and lies on its scale
 (``scale_min``…``scale_max``, defaulting by kind); for NPS only the integers 0–10
-are valid. Unanswered and invalid responses are left out of every figure.
+are valid. Unanswered and invalid responses are left out of every figure but the
+response rate.
 
 *Satisfied* (CSAT) depends on the number of points on the scale: the top box on 2-
 and 3-point scales (Good on Good/Bad, stored 0–1), the top two boxes on 4- to
-7-point scales, the top three on 8-point and longer scales (the 10-point case);
-``[csat] satisfied_from`` overrides the threshold for the 1–5 scale.
+7-point scales, the top three on 8-point and longer scales (the 10-point case).
+``[csat] satisfied_from`` overrides the threshold for the 1–5 scale, and
+``[csat] satisfied_from_by_scale`` (``{ "1-7" = 6, "0-10" = 9 }``) for any scale.
 
 A mean (``csat_mean``, ``ces``) is only a number on one scale: a cell (period and
 group) whose valid responses come on more than one scale (Good/Bad 0–1 next to a
 1–5 form) gets a null value with its ``n``, and a warning, instead of an average of
 unlike numbers. The ``csat`` rate puts every scale on one footing and stays defined.
+A mean's interval is Student's t (survey cells are often small: per agent and month),
+clipped to the scale; null bounds below two answers. CES is reported on the file's
+own scale; ``[ces] higher_is_easier`` tells readers (and the report's arrows) which
+way is better.
 
-One grouped aggregation computes all four KPIs. Dimensions: channel is the
-response's, else its ticket's; agent is the response's ``agent_id``; category,
-priority and team come from the linked ticket; segment from the customer.
+The response rate counts the rows that record a send (``sent_at``): answered ones
+(a score present) over all of them, by the send's period, every kind together.
+
+One grouped aggregation computes the response-time KPIs, another the response rate.
+Dimensions: channel is the response's, else its ticket's; agent is the response's
+``agent_id``; category, priority and team come from the linked ticket; segment from
+the customer.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
+import numpy as np
+
+from cxlens.errors import ConfigError
 from cxlens.metrics import rows
+from cxlens.metrics.intervals import Z95
 from cxlens.metrics.request import NULL_KEY
 from cxlens.schema import DEFAULT_SCALES
 
 log = logging.getLogger(__name__)
 
-FAMILY = {"csat", "csat_mean", "nps", "ces"}
+RESPONSE_RATE = "survey_response_rate"
+ANSWERS = {"csat", "csat_mean", "nps", "ces"}
+FAMILY = ANSWERS | {RESPONSE_RATE}
 TICKET_SIDE = {"channel", "category", "priority", "team"}
 
 
 def survey_rows(request, wanted: set[str]) -> list:
     """KPI rows of the survey family for the wanted ids the data supports."""
-    wanted = wanted & FAMILY
-    if not wanted:
-        return []
+    out = []
+    if wanted & ANSWERS:
+        out += _answer_rows(request, wanted & ANSWERS)
+    if RESPONSE_RATE in wanted:
+        out.append(_response_rate(request))
+    return out
+
+
+def _answer_rows(request, wanted: set[str]) -> list:
+    """CSAT, CSAT mean, NPS and CES of the answered responses, by response period."""
     r, groups = _base(request)
+    r = r.filter(r.responded_at_local.notnull())
     r = request.prepare(r, r.responded_at_local, groups)
     measures = {}
     if wanted & {"csat", "csat_mean"}:
@@ -51,12 +77,20 @@ def survey_rows(request, wanted: set[str]) -> list:
     return _rows(request, frame, wanted)
 
 
+def _response_rate(request):
+    """Answered sends / sends, both by the send's period, with the Wilson interval."""
+    r, groups = _base(request)
+    r = r.filter(r.sent_at_local.notnull())
+    r = request.prepare(r, r.sent_at_local, groups)
+    frame = request.run(r, sent=r.count(), answered=r.score.notnull().ifelse(1, 0).sum())
+    return rows.rate(RESPONSE_RATE, frame, request.keys, "answered", "sent")
+
+
 def _base(request):
     """Responses joined to their ticket and customer where a dimension needs them."""
     import ibis
 
     r = request.table("survey_responses")
-    r = r.filter(r.responded_at_local.notnull())
     wants_ticket = bool(_ticket_side(request)) and request.has_table("tickets")
     if wants_ticket:
         t = request.table("tickets")
@@ -125,23 +159,67 @@ def _threshold(settings, low, high):
     points = high - low + 1
     top_boxes = ibis.cases((points <= 3, 1), (points <= 7, 2), else_=3)
     threshold = high - top_boxes + 1
-    override = (settings.csat or {}).get("satisfied_from")
-    if override is None:
-        return threshold
-    return ibis.ifelse((low == 1) & (high == 5), float(override), threshold)
+    for (scale_low, scale_high), satisfied_from in _overrides(settings).items():
+        on_scale = (low == scale_low) & (high == scale_high)
+        threshold = ibis.ifelse(on_scale, float(satisfied_from), threshold)
+    return threshold
+
+
+SCALE_KEY = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*[-–]\s*(-?\d+(?:\.\d+)?)\s*")
+
+
+def _overrides(settings) -> dict[tuple[float, float], float]:
+    """Satisfied thresholds set per scale: ``satisfied_from`` (1–5), ``satisfied_from_by_scale``.
+
+    A threshold must lie on its scale; a bad key or value is a ConfigError naming it.
+    """
+    section = settings.csat or {}
+    given = section.get("satisfied_from_by_scale") or {}
+    if not isinstance(given, dict):
+        raise ConfigError('[csat] satisfied_from_by_scale must be a table such as { "1-7" = 6 }')
+    overrides = {}
+    if section.get("satisfied_from") is not None:
+        overrides[(1.0, 5.0)] = float(section["satisfied_from"])
+    for key, value in given.items():
+        match = SCALE_KEY.fullmatch(str(key))
+        low, high = (float(match[1]), float(match[2])) if match else (None, None)
+        if low is None or low >= high:
+            raise ConfigError(
+                f"[csat] satisfied_from_by_scale: {key!r} is not a scale; write its lowest and "
+                'highest points, such as "1-7" or "0-10"'
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise ConfigError(
+                f"[csat] satisfied_from_by_scale: {key} = {value!r} must be a score on that "
+                f"scale ({_text(low)} to {_text(high)}), the lowest one that counts as satisfied"
+            )
+        overrides[(low, high)] = float(value)
+    return overrides
+
+
+def _text(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _mean_measures(r, kind: str, valid=None) -> dict:
     """Count, sum and sum of squares of valid scores, and the scales they come on.
 
     ``<kind>_nscales`` counts the distinct scales per cell (more than one: no mean);
-    ``<kind>_scales`` lists them, for the warning only.
+    ``<kind>_scales`` lists them, for the warning only; ``<kind>_low`` and ``_high``
+    are the scale's ends, which bound the mean's interval.
     """
     valid = _valid(r, kind) if valid is None else valid
     score = r.score
-    label = _scale_label(*_scale(r, kind))
+    low, high = _scale(r, kind)
+    label = _scale_label(low, high)
     return {
         f"{kind}_n": valid.ifelse(1, 0).sum(),
+        f"{kind}_low": low.min(where=valid),
+        f"{kind}_high": high.max(where=valid),
         f"{kind}_sum": score.sum(where=valid),
         f"{kind}_sumsq": (score * score).sum(where=valid),
         f"{kind}_nscales": label.nunique(where=valid),
@@ -196,13 +274,14 @@ ADVICE = {
 
 
 def _one_scale_mean(metric: str, frame, request, kind: str):
-    """Mean rows, null (with ``n`` kept) in cells whose responses mix scales.
+    """Mean rows with a t interval clipped to the scale; null (``n`` kept) where scales mix.
 
     The first mixed cell is named in one warning, with the ways out.
     """
-    import numpy as np
-
     out = rows.mean(metric, frame, request.keys, kind)
+    low, high = t_interval(frame[f"{kind}_sum"], frame[f"{kind}_sumsq"], frame[f"{kind}_n"])
+    out["ci_low"] = np.clip(low, frame[f"{kind}_low"].to_numpy(dtype=float), None)
+    out["ci_high"] = np.clip(high, None, frame[f"{kind}_high"].to_numpy(dtype=float))
     mixed = frame[f"{kind}_nscales"].fillna(0).to_numpy() > 1
     if not mixed.any():
         return out
@@ -216,3 +295,39 @@ def _one_scale_mean(metric: str, frame, request, kind: str):
         int(mixed.sum()), len(mixed), ADVICE[kind],
     )  # fmt: skip
     return out
+
+
+# Student's t, 97.5 % point, for 1–30 degrees of freedom; beyond, the Cornish–Fisher
+# series in 1/df (Abramowitz & Stegun 26.7.5), within 3e-8 of the exact value there.
+T975 = (
+    12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+    2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
+    2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+    2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272,
+)  # fmt: skip
+
+
+def t975(df) -> np.ndarray:
+    """The two-sided 95 % point of Student's t for each ``df`` (NaN below 1)."""
+    df = np.asarray(df, dtype=float)
+    z = Z95
+    terms = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        series = z + sum(term / df ** (power + 1) for power, term in enumerate(terms))
+    table = np.asarray(T975)[np.clip(np.nan_to_num(df), 1, 30).astype(int) - 1]
+    return np.where(df < 1, np.nan, np.where(df <= 30, table, series))
+
+
+def t_interval(total, total_squares, count):
+    """95 % bounds ``mean ± t(n−1)·s/√n`` from sums; NaN below two values."""
+    n = np.asarray(count, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.asarray(total, dtype=float) / n
+        spread = np.asarray(total_squares, dtype=float) - n * mean**2
+        half = t975(n - 1) * np.sqrt(np.maximum(spread, 0) / (n - 1)) / np.sqrt(n)
+    return np.where(n > 1, mean - half, np.nan), np.where(n > 1, mean + half, np.nan)

@@ -9,9 +9,12 @@ Dates in the export are wall-clock times of the account's time zone with no offs
 (case IM-3): give the source a ``timezone`` so they are stored in UTC correctly.
 The export gives first-reply and resolution durations in minutes but no first-reply
 timestamp, so those durations are mapped as they are.
-``Satisfaction Score`` holds the rating's state: Good and Bad are answers (Good = 1,
-Bad = 0 on a 0–1 scale); Offered, Unoffered / Not Offered and blank are not responses;
-any other value is a row error naming the cell.
+``Satisfaction Score`` holds the rating's state, and each state says whether a survey
+went out: Good and Bad are sent and answered (Good = 1, Bad = 0 on a 0–1 scale);
+Offered is sent and not answered (a row with no score, so that the response rate
+counts it while CSAT leaves it out); Unoffered / Not Offered and blank mean no survey
+(no row). Any other value is a row error naming the cell. The export carries no time
+of sending or answering, so both are the ticket's solve time, else its creation time.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from __future__ import annotations
 from cxlens.ingest.presets.base import Preset, Target
 
 _RATING = "lower(trim({Satisfaction Score}))"
-# The states of a rating that are not answers; a blank cell is not one either. Any
-# other value reaches the score parser, so an unknown state is a row error.
-_NOT_ANSWERS = ("offered", "unoffered", "not offered")
+# The states of a rating that mean no survey was sent; a blank cell means none either.
+# Any other state but Offered reaches the score parser, so an unknown one is a row error.
+_NOT_SENT = ("unoffered", "not offered")
+_SENT_AT = "coalesce(nullif(trim({Solved at}), ''), {Created at})"
 
 _STATUS = (
     "CASE lower(trim({Status})) WHEN 'new' THEN 'new' WHEN 'open' THEN 'open'"
@@ -103,7 +107,7 @@ SATISFACTION = Target(
         "kind": "sql:'csat'",
         "score": (
             f"sql:CASE WHEN {_RATING} LIKE 'good%' THEN '1' WHEN {_RATING} LIKE 'bad%' THEN '0'"
-            " ELSE {Satisfaction Score} END"
+            f" WHEN {_RATING} = 'offered' THEN NULL ELSE {{Satisfaction Score}} END"
         ),
         "scale_min": "sql:'0'",
         "scale_max": "sql:'1'",
@@ -111,9 +115,10 @@ SATISFACTION = Target(
         "ticket_id": "Id",
         "agent_id": "Assignee",
         "channel": "sql:" + _CHANNEL,
-        "responded_at": "sql:coalesce(nullif(trim({Solved at}), ''), {Created at})",
+        "responded_at": f"sql:CASE WHEN {_RATING} <> 'offered' THEN {_SENT_AT} END",
+        "sent_at": "sql:" + _SENT_AT,
     },
-    where=f"lower(cx_na({{Satisfaction Score}})) NOT IN {_NOT_ANSWERS!r}",
+    where=f"lower(cx_na({{Satisfaction Score}})) NOT IN {_NOT_SENT!r}",
     attributes=(),
 )
 
@@ -128,7 +133,9 @@ PRESET = Preset(
         "(first reply, full resolution). Status, priority and Via are mapped to the "
         "standard words (Via per Zendesk's channel names; others as written). "
         "Satisfaction Score Good/Bad become CSAT answers 'csat-<Id>' "
-        "scored 1/0 on a 0-1 scale, timed at Solved at, else Created at; Offered and Not "
-        "Offered are not answers and yield no row; any other value is a row error."
+        "scored 1/0 on a 0-1 scale, sent and answered at Solved at, else Created at; "
+        "Offered is a survey sent then and not answered (a row with no score); "
+        "Unoffered, Not Offered and blank are no survey and yield no row; any other "
+        "value is a row error."
     ),
 )
