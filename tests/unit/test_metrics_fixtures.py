@@ -24,10 +24,12 @@ CLEANED = {
         "customer_contacts": N, "merged_into": S, "is_merged": B, "is_solved": B,
         "first_response_min": F, "resolution_min": F, "first_resolution_min": F, "answered": B,
         "first_any_response_min": F, "first_response_from_events": B,
+        "first_response_business_min": F, "resolution_business_min": F,
     },
     "survey_responses": {
         "response_id": S, "kind": S, "score": F, "scale_min": F, "scale_max": F,
         "customer_id": S, "ticket_id": S, "agent_id": S, "channel": S, "responded_at_local": T,
+        "sent_at_local": T,
     },
     "customers": {"customer_id": S, "segment": S, "region": S},
     "orders": {
@@ -35,6 +37,11 @@ CLEANED = {
     },
     "subscriptions": {
         "subscription_id": S, "customer_id": S, "started_at_local": T, "ended_at_local": T,
+    },
+    "sla_clocks": {
+        "ticket_id": S, "metric": S, "clock_no": N, "priority": S, "target_min": N,
+        "business": B, "started_at_local": T, "due_at_local": T, "stopped_at_local": T,
+        "elapsed_min": F, "state": S, "breached": B, "fell_due": B,
     },
 }  # fmt: skip
 

@@ -134,11 +134,19 @@ def rich_warehouse(tmp_path):
             {"ticket_id": "T1", "created_at_local": "2024-03-05 09:00", "first_response_min": 30,
              "first_any_response_min": 0.5, "solved_at_local": "2024-03-05 12:00", "resolution_min": 180, "reopens": 0,
              "agent_replies": 1, "first_solved_at_local": "2024-03-05 12:00",
-             "first_resolution_min": 180, "answered": True},
+             "first_resolution_min": 180, "answered": True,
+             "first_response_business_min": 30, "resolution_business_min": 180},
             {"ticket_id": "T2", "created_at_local": "2024-03-09 09:00", "answered": False},
         ],
+        sla_clocks=[
+            {"ticket_id": "T1", "metric": metric, "clock_no": 1, "target_min": 1440,
+             "due_at_local": "2024-03-06 09:00", "state": "met", "breached": False,
+             "fell_due": True}
+            for metric in ("first_response", "next_response", "resolution")
+        ],
         survey_responses=[
-            {"response_id": "R1", "kind": "csat", "score": 5, "responded_at_local": "2024-03-07"},
+            {"response_id": "R1", "kind": "csat", "score": 5, "responded_at_local": "2024-03-07",
+             "sent_at_local": "2024-03-06"},
             {"response_id": "R2", "kind": "nps", "score": 9, "responded_at_local": "2024-03-07"},
             {"response_id": "R3", "kind": "ces", "score": 2, "responded_at_local": "2024-03-07"},
         ],

@@ -8,11 +8,13 @@ same tables. The steps, in order (docs/cleaning.md has every rule):
 2. standardise customers' e-mails and phones and merge customers that share one,
    re-pointing the other tables (``customers``);
 3. tickets: channel, priority and status in one vocabulary each (``channels``,
-   ``codes``), then merged/solved marks, minutes and quality flags (``tickets``);
-4. survey responses: scales, agent and channel from the ticket, channel codes
-   (``surveys``);
+   ``codes``), the facts the ticket events carry (``events``), then merged/solved
+   marks, credited agents, minutes and quality flags (``tickets``);
+4. survey responses: scales, the agent credited from the events, agent and channel
+   from the ticket, channel codes (``surveys``);
 5. orders and subscriptions (``commerce``);
-6. publish each table with ``X_local`` beside every timestamp (``local``), and write
+6. publish each table with ``X_local`` beside every timestamp (``local``), tickets with
+   their business-time minutes (``business``); build ``sla_clocks`` (``sla``); write
    ``cleaning_log`` (``log``).
 
 All row work is SQL in DuckDB; Python sees only distinct values (channel names, phones).
@@ -98,12 +100,17 @@ def _clean_staged(
         standardise_codes(con, "tickets", "status", TICKET_STATUSES, cleaning_log)
         first_responses = None
         if "ticket_events" in staged:
-            from cxlens.clean.events import measure_first_responses
+            from cxlens.clean.events import measure_ticket_events
 
-            first_responses = measure_first_responses(con)
+            first_responses = measure_ticket_events(con)
         derive_ticket_columns(con, cleaning_log, first_responses)
+        from cxlens.clean.business import add_business_columns
+
+        add_business_columns(con, settings, first_responses)
     if "survey_responses" in staged:
         surveys.fill_scales(con, cleaning_log)
+        if "ticket_events" in staged:
+            surveys.credit_from_events(con, cleaning_log)
         if "tickets" in staged:
             surveys.fill_from_tickets(con, cleaning_log)
         standardise_channels(con, "survey_responses", cleaning_log)
@@ -114,15 +121,17 @@ def _clean_staged(
 
 
 def _publish_all(con: duckdb.DuckDBPyConnection, settings: Settings, staged: set[str]) -> None:
-    from cxlens.clean.events import FIRST_RESPONSES
+    from cxlens.clean.business import BUSINESS_VIEW
+    from cxlens.clean.events import TICKET_FACTS
     from cxlens.clean.local import publish
-    from cxlens.clean.tickets import DERIVED_VIEW
+    from cxlens.clean.sla import build_sla_clocks
 
     for table_name in TABLES:
         if table_name in staged:
-            source = DERIVED_VIEW if table_name == "tickets" else None
+            source = BUSINESS_VIEW if table_name == "tickets" else None
             publish(con, table_name, settings.timezone, source)
-    con.execute(f"DROP TABLE IF EXISTS {FIRST_RESPONSES}")
+    build_sla_clocks(con, settings, staged)
+    con.execute(f"DROP TABLE IF EXISTS {TICKET_FACTS}")
 
 
 def _remember_settings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

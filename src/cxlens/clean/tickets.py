@@ -1,5 +1,9 @@
 """Derived ticket columns: merged and solved marks, durations in minutes, quality flags.
 
+Where ticket events are imported, the facts they carry (solves, reopens, replies,
+contacts, merges, and who is credited) replace the ticket's own columns first
+(``cxlens.clean.events``), so every figure below is computed from them.
+
 Durations come from the timestamps where both ends exist (to the second, never by
 calendar days: case RS-2), else from the export's own duration columns. Where both
 exist and differ by more than a minute, the timestamps win and the rows are logged.
@@ -62,12 +66,14 @@ DERIVED = """
             nullif(concat_ws(';', {flag_cases}), '') AS quality_flags
         FROM candidates
     )
-    SELECT * EXCLUDE (_fr_ts, _res_ts, _fres_ts, _fr, _res, _fr_ok, _res_ok, quality_flags,
-            _has_events, _fr_events, first_any_response_min),
+    SELECT * EXCLUDE (_fr_ts, _res_ts, _fr_ok, _res_ok, quality_flags, _fres_ts, _fr, _res,
+            _has_events, _fr_events, first_any_response_min, _has_statuses, _fr_agent,
+            _solver, _first_solver, _merged_by_event),
         coalesce(trim(merged_into), '') <> '' OR coalesce(status = 'merged', false)
-            AS is_merged,
-        solved_at IS NOT NULL OR closed_at IS NOT NULL
-            OR coalesce(status IN ('solved', 'closed'), false) AS is_solved,
+            OR _merged_by_event AS is_merged,
+        CASE WHEN _has_statuses THEN solved_at IS NOT NULL
+            ELSE solved_at IS NOT NULL OR closed_at IS NOT NULL
+                OR coalesce(status IN ('solved', 'closed'), false) END AS is_solved,
         _fr_ok AS first_response_min,
         _res_ok AS resolution_min,
         CASE
@@ -76,52 +82,83 @@ DERIVED = """
         END AS first_resolution_min,
         quality_flags,
         first_any_response_min,
-        _has_events AS first_response_from_events
+        _has_events AS first_response_from_events,
+        _has_statuses AS solves_from_events,
+        CASE WHEN _has_events THEN coalesce(_fr_agent, agent_id) ELSE agent_id END
+            AS first_response_agent_id,
+        CASE WHEN _has_statuses THEN _solver ELSE agent_id END AS solved_by_agent_id,
+        CASE WHEN _has_statuses THEN _first_solver ELSE agent_id END AS first_solved_by_agent_id
     FROM checked
 """
-# The first-response figures from the events (``cxlens.clean.events``), where measured.
+# The facts measured from the events (``cxlens.clean.events``), where the events carry them.
 EVENT_COLUMNS = (
-    "coalesce(_e._has_events, false) AS _has_events, _e.events_first_response_min AS _fr_events, "
-    "_e.first_any_response_min"
+    "coalesce(_e.has_messages, false) AS _has_events, _e.events_first_response_min AS _fr_events, "
+    "_e.first_any_response_min, coalesce(_e.has_statuses, false) AS _has_statuses, "
+    "_e.first_human_agent AS _fr_agent, _e.ev_solved_by AS _solver, "
+    "_e.ev_first_solved_by AS _first_solver, coalesce(_e.ev_merged, false) AS _merged_by_event"
 )
 EVENTS_JOIN = """
-        LEFT JOIN (SELECT *, true AS _has_events FROM {first_responses}) _e
-            ON _e.ticket_id = {tickets}.ticket_id"""
+        LEFT JOIN {facts} _e ON _e.ticket_id = {tickets}.ticket_id"""
 # Without events every ticket keeps its own columns.
 NO_EVENT_COLUMNS = (
-    "false AS _has_events, NULL::DOUBLE AS _fr_events, NULL::DOUBLE AS first_any_response_min"
+    "false AS _has_events, NULL::DOUBLE AS _fr_events, NULL::DOUBLE AS first_any_response_min, "
+    "false AS _has_statuses, NULL::VARCHAR AS _fr_agent, NULL::VARCHAR AS _solver, "
+    "NULL::VARCHAR AS _first_solver, false AS _merged_by_event"
 )
+
+
+# Credit that the events moved away from the assignee (logged only where events exist).
+ATTRIBUTION_RULES = [
+    (
+        "first_response_agent_from_events",
+        "first_response_from_events AND first_response_min IS NOT NULL "
+        "AND first_response_agent_id IS DISTINCT FROM agent_id",
+        "first responses credited to the agent who sent the first human public reply "
+        "(first_response_agent_id, from ticket_events); counted: tickets where that agent is "
+        "not the assignee (agent_id)",
+    ),
+    (
+        "solved_by_agent_from_events",
+        "solves_from_events AND is_solved AND solved_by_agent_id IS DISTINCT FROM agent_id",
+        "resolutions credited to the human agent of the solving status event "
+        "(solved_by_agent_id, from ticket_events; a bot's or the system's solve to no agent); "
+        "counted: solved tickets where that is not the assignee (agent_id)",
+    ),
+]
 
 
 def derive_ticket_columns(
     con: duckdb.DuckDBPyConnection,
     cleaning_log: CleaningLog,
-    first_responses: str | None = None,
+    facts: str | None = None,
 ) -> None:
     """Fill solved_at, define the derived columns, and log fills, flags and disagreements.
 
     The derived columns live in ``DERIVED_VIEW`` over the staging table; ``publish``
     reads the view. Disagreements, flags and merges are counted in one scan of it.
-    ``first_responses`` is the table of first responses measured from the events
-    (``cxlens.clean.events``); its tickets take their first response from it.
+    ``facts`` is the table of facts measured from the events (``cxlens.clean.events``):
+    where a ticket's events carry a fact, it replaces the ticket's own column.
     """
     _fill_solved_at(con, cleaning_log)
+    if facts:
+        from cxlens.clean.events import apply_event_facts
+
+        apply_event_facts(con, cleaning_log, facts)
     flag_cases = ", ".join(f"CASE WHEN {test} THEN '{flag}' END" for flag, test in FLAGS.items())
     measured = ", ".join(f"{sql} AS {name}" for name, sql in MEASURED.items())
-    events_join = (
-        EVENTS_JOIN.format(first_responses=first_responses, tickets=TICKETS)
-        if first_responses
-        else ""
-    )
     derived = DERIVED.format(
         tickets=TICKETS,
         flag_cases=flag_cases,
         measured=measured,
-        event_columns=EVENT_COLUMNS if first_responses else NO_EVENT_COLUMNS,
-        events_join=events_join,
+        event_columns=EVENT_COLUMNS if facts else NO_EVENT_COLUMNS,
+        events_join=EVENTS_JOIN.format(facts=facts, tickets=TICKETS) if facts else "",
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {DERIVED_VIEW} AS {derived}")
+    cleaning_log.count_all(con, "tickets", _derived_rules(con, facts), relation=DERIVED_VIEW)
 
+
+def _derived_rules(con: duckdb.DuckDBPyConnection, facts: str | None) -> list[tuple[str, str, str]]:
+    """The log rules counted on the derived view: disagreements, flags, events, merges."""
     rules = [
         (
             f"{given}_disagree",
@@ -142,22 +179,22 @@ def derive_ticket_columns(
         )
         for flag in FLAGS
     ]
-    if first_responses:
-        rules.append(_events_rule(con, first_responses))
+    if facts:
+        rules += [_events_rule(con, facts), *ATTRIBUTION_RULES]
     rules.append(
         (
             "merged_ticket",
             "is_merged",
-            "tickets merged into another (merged_into set or status 'merged'); kept, marked "
-            "is_merged so that the metrics leave them out",
+            "tickets merged into another (merged_into set, status 'merged', or a merge event); "
+            "kept, marked is_merged so that the metrics leave them out",
         )
     )
-    cleaning_log.count_all(con, "tickets", rules, relation=DERIVED_VIEW)
+    return rules
 
 
-def _events_rule(con: duckdb.DuckDBPyConnection, first_responses: str) -> tuple[str, str, str]:
+def _events_rule(con: duckdb.DuckDBPyConnection, facts: str) -> tuple[str, str, str]:
     """The log rule of tickets whose first response the events changed."""
-    measured = con.execute(f"SELECT count(*) FROM {first_responses}").fetchone()[0]
+    measured = con.execute(f"SELECT count(*) FROM {facts} WHERE has_messages").fetchone()[0]
     given = f"coalesce({MEASURED['_fr_ts']}, first_response_minutes)"
     given_ok = f"CASE WHEN {given} >= 0 THEN {given} END"
     unchanged = (

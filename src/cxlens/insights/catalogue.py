@@ -63,6 +63,8 @@ VIEWS: dict[str, KpiView] = {
     "fcr": KpiView("fcr", RATE, UP),
     "reopen_rate": KpiView("reopen_rate", RATE, DOWN),
     "sla_first_response": KpiView("sla_first_response", RATE, UP),
+    "sla_next_response": KpiView("sla_next_response", RATE, UP),
+    "sla_resolution": KpiView("sla_resolution", RATE, UP),
     "answer_rate": KpiView("answer_rate", RATE, UP),
     "churn_rate": KpiView("churn_rate", RATE, DOWN),
     "retention_rate": KpiView("retention_rate", RATE, UP),

@@ -105,6 +105,26 @@ RULES_ZH: dict[str, RuleText] = {
         "已合并到其他工单的工单（merged_into 有值或状态为 merged）；保留并标记 is_merged，"
         "指标计算时排除"
     ),
+    "first_solved_at_from_events": RuleText("首次解决时间取自工单事件；计数：事件改变了取值的工单"),
+    "solved_at_from_events": RuleText(
+        "解决时间取自工单事件（当前有效的解决）；计数：事件改变了取值的工单"
+    ),
+    "reopens_from_events": RuleText("重开次数取自工单事件；计数：事件改变了取值的工单"),
+    "agent_replies_from_events": RuleText("客服回复数取自工单事件；计数：事件改变了取值的工单"),
+    "customer_contacts_from_events": RuleText(
+        "客户联络次数取自工单事件（连续的客户消息算一次）；计数：事件改变了取值的工单"
+    ),
+    "merged_from_events": RuleText("工单事件中有合并记录的工单；标记 is_merged，指标计算时排除"),
+    "first_response_agent_from_events": RuleText(
+        "首次响应归属首位公开回复的客服（工单事件）；计数：该客服不是当前负责人的工单"
+    ),
+    "solved_by_agent_from_events": RuleText(
+        "解决归属执行解决操作的客服（工单事件；机器人或系统解决不归属任何客服）；"
+        "计数：该客服不是当前负责人的已解决工单"
+    ),
+    "agent_id_from_events": RuleText(
+        "评分归属调查前最后服务该工单的客服（工单事件）；计数：客服编号因此改变的回复"
+    ),
     "scale_min_from_kind": RuleText(
         "缺少量表下限；按问卷类型使用默认量表（CSAT 1–5、NPS 0–10、CES 1–7）"
     ),

@@ -73,6 +73,15 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{count} more rows are in the workbook.",
         "zh": "另有 {count} 行见 Excel 工作簿。",
     },
+    "agent_attribution": {
+        "en": "Each figure credits its own agent: tickets, backlog and SLA the assignee; "
+        "first response the agent who replied first; resolution, FCR and reopens the agent "
+        "who solved; ratings the last agent who served the ticket before the survey. "
+        "n is the number of records behind each figure.",
+        "zh": "每项指标按各自规则归属客服：工单量、积压和 SLA 归当前负责人；首次响应归首位回复的客服；"
+        "解决时长、一次解决率和重开率归解决工单的客服；满意度评分归调查前最后服务该工单的客服。"
+        "n 为每个数字所依据的记录数。",
+    },
     # Table headers and terms
     "kpi": {"en": "KPI", "zh": "指标"},
     "value": {"en": "Value", "zh": "数值"},
@@ -138,6 +147,7 @@ LABELS: dict[str, dict[str, str]] = {
     "sheet_quality": {"en": "Data quality", "zh": "数据质量"},
     "sheet_definitions": {"en": "Definitions", "zh": "指标定义"},
     "sheet_comments": {"en": "Comments", "zh": "评价留言"},
+    "sheet_sla_breaches": {"en": "SLA breaches", "zh": "SLA 超时"},
     "response_id": {"en": "Response", "zh": "回复编号"},
     "agent_id": {"en": "Agent", "zh": "客服"},
     "kind": {"en": "Survey", "zh": "问卷"},
@@ -159,6 +169,15 @@ LABELS: dict[str, dict[str, str]] = {
     "reopens": {"en": "Reopens", "zh": "重开次数"},
     "is_merged": {"en": "Merged", "zh": "已合并"},
     "quality_flags": {"en": "Quality flags", "zh": "质量标记"},
+    # SLA breaches sheet (sla_clocks columns)
+    "clock_metric": {"en": "SLA clock", "zh": "SLA 计时"},
+    "clock_no": {"en": "Clock no.", "zh": "计时序号"},
+    "target_min": {"en": "Target (min)", "zh": "目标（分钟）"},
+    "business_time": {"en": "Business hours", "zh": "按工作时间"},
+    "started_at_local": {"en": "Started (local)", "zh": "开始时间（当地）"},
+    "due_at_local": {"en": "Due (local)", "zh": "到期时间（当地）"},
+    "stopped_at_local": {"en": "Stopped (local)", "zh": "停止时间（当地）"},
+    "elapsed_min": {"en": "Elapsed (min)", "zh": "已计时（分钟）"},
     # Terminal summary
     "summary_header": {
         "en": "KPIs for {month} (compared with {previous} and {year_ago})",
@@ -237,6 +256,8 @@ KPI_NAMES: dict[str, dict[str, str]] = {
     "fcr": {"en": "First contact resolution", "zh": "首次接触解决率"},
     "reopen_rate": {"en": "Reopen rate", "zh": "重开率"},
     "sla_first_response": {"en": "First-response SLA met", "zh": "首次响应 SLA 达成率"},
+    "sla_next_response": {"en": "Next-response SLA met", "zh": "后续响应 SLA 达成率"},
+    "sla_resolution": {"en": "Resolution SLA met", "zh": "解决 SLA 达成率"},
     "answer_rate": {"en": "Answer rate", "zh": "接通率"},
     "churn_rate": {"en": "Churn rate", "zh": "流失率"},
     "retention_rate": {"en": "Retention rate", "zh": "留存率"},

@@ -20,11 +20,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TABLES = ("tickets", "survey_responses", "customers", "orders", "subscriptions")
-# The local times that place records in time; together they span "the data".
+TABLES = (
+    "tickets", "ticket_events", "survey_responses", "customers", "orders", "subscriptions",
+    "sla_clocks",
+)  # fmt: skip
+# The local times that place records in time; together they span "the data". They hold
+# every ticket and event time, so that an SLA target judged by the data's end (the clean
+# step's, from the same times) falls in a period of the grid.
 EVENT_TIMES = {
-    "tickets": ("created_at_local", "solved_at_local", "first_solved_at_local"),
-    "survey_responses": ("responded_at_local",),
+    "tickets": (
+        "created_at_local",
+        "solved_at_local",
+        "first_solved_at_local",
+        "first_response_at_local",
+        "closed_at_local",
+    ),  # fmt: skip
+    "ticket_events": ("at_local",),
+    "survey_responses": ("responded_at_local", "sent_at_local"),
     "orders": ("ordered_at_local",),
     "subscriptions": ("started_at_local", "ended_at_local"),
 }
@@ -49,6 +61,8 @@ class Request:
     filled: dict[str, dict[str, int]] = field(default_factory=dict)
     start: Any = None
     end: Any = None
+    # The time zone the tables were cleaned for (``project_settings``), if recorded.
+    built_for: str | None = None
     tables: dict[str, Any] = field(default_factory=dict)
     _grid: list[str] | None = None
 
@@ -107,18 +121,23 @@ class Request:
         """
         by = ([] if self.grain is None else ["period"]) + self.group_columns
         query = expr.group_by(by).aggregate(**measures) if by else expr.aggregate(**measures)
+        frame = self.execute(query)
         if self.grain is not None:  # the period key back to the period's start, per group
-            query = query.mutate(period=periods.start(query.period, self.grain))
-        return self.finish(self.execute(query))
+            frame["period"] = periods.start(frame["period"], self.grain)
+        return self.finish(frame)
 
     def execute(self, expr) -> pd.DataFrame:
-        """Run an Ibis expression: compiled once to SQL, executed once on the open connection.
+        """Run an Ibis expression on the backend and hand the result to pandas.
 
-        The Arrow result is cast to the expression's own schema (DuckDB sums integers
-        into 128-bit decimals; the expression says int64), then handed to pandas.
+        On DuckDB it is compiled once and run on the open connection; elsewhere through
+        Ibis (``to_pyarrow``). The Arrow result is cast to the expression's own schema
+        (DuckDB sums integers into 128-bit decimals; the expression says int64).
         """
-        sql = self.backend.compile(expr)
-        table = self.backend.con.sql(sql).to_arrow_table()
+        con = duckdb_connection(self.backend)
+        if con is not None:
+            table = con.sql(self.backend.compile(expr)).to_arrow_table()
+        else:
+            table = self.backend.to_pyarrow(expr)
         return table.cast(expr.schema().to_pyarrow()).to_pandas()
 
     def finish(self, frame: pd.DataFrame, period_columns=("period",)) -> pd.DataFrame:
@@ -144,20 +163,18 @@ class Request:
         return self._grid
 
 
-def profile(request: Request, con) -> None:
+def profile(request: Request) -> None:
     """Fill ``request.filled`` (non-null counts of the deciding columns) and the time range.
 
     One statement for all loaded tables (their single-row aggregates side by side),
-    counting only the columns that decide which KPIs run (not every column), and the
-    first and last event times.
+    counting only the columns that decide which KPIs run (not every column), the
+    first and last event times, and the time zone the tables were cleaned for.
     """
     import pandas as pd
 
     from cxlens.metrics.catalogue import KPIS
 
-    # duckdb_tables() answers at once where information_schema takes milliseconds
-    listed = "SELECT table_name FROM duckdb_tables() WHERE schema_name = current_schema()"
-    present = {r[0] for r in con.sql(listed).fetchall()}
+    present = loaded_tables(request.backend)
     deciding = {c for kpi in KPIS.values() for c in (*kpi.needs, *kpi.needs_any)}
     loaded = [n for n in TABLES if n in present]
     if not loaded:
@@ -169,6 +186,9 @@ def profile(request: Request, con) -> None:
         counted = sorted(c for c in named if c.split("=", 1)[0] in table.columns)
         measures = _table_measures(name, table, counted)
         parts.append(table.aggregate(**{f"{name}|{m}": e for m, e in measures.items()}))
+    if "project_settings" in present:
+        stored = request.table("project_settings")
+        parts.append(stored.aggregate(**{"project_settings|zone": stored.timezone.max()}))
     query = parts[0]
     for part in parts[1:]:
         query = query.cross_join(part)
@@ -176,6 +196,9 @@ def profile(request: Request, con) -> None:
     starts, ends = [], []
     for column, value in row.items():
         name, measure = column.split("|", 1)
+        if name == "project_settings":
+            request.built_for = None if pd.isna(value) else str(value)
+            continue
         if measure.startswith(("lo|", "hi|")):
             if pd.notna(value):
                 (starts if measure.startswith("lo|") else ends).append(pd.Timestamp(value))
@@ -187,12 +210,38 @@ def profile(request: Request, con) -> None:
     log.debug("data from %s to %s; tables %s", request.start, request.end, list(request.filled))
 
 
+def duckdb_connection(backend):
+    """The DuckDB connection under ``backend``, or None on another engine (Spark).
+
+    The one place that asks which engine runs. Two things go to DuckDB's own connection
+    rather than through Ibis: listing the tables (Ibis 12's ``list_tables`` calls
+    ``fetch_arrow_table``, which DuckDB 2.0 no longer has) and running a query (Ibis's
+    ``to_pyarrow`` walks the expression again and converts the result column by column:
+    about 14 ms more a query, measured on the sample project).
+    """
+    return backend.con if backend.name == "duckdb" else None
+
+
+def loaded_tables(backend) -> set[str]:
+    """The names of the tables (and views) the backend holds.
+
+    On DuckDB from ``duckdb_tables()``, which answers at once where
+    ``information_schema`` takes milliseconds; elsewhere from Ibis's ``list_tables``.
+    """
+    con = duckdb_connection(backend)
+    if con is not None:
+        listed = "SELECT table_name FROM duckdb_tables() WHERE schema_name = current_schema()"
+        return {name for (name,) in con.sql(listed).fetchall()}
+    return set(backend.list_tables())
+
+
 def _table_measures(name: str, table, counted: list[str]) -> dict:
     """The profile's measures of one table: row count, non-null counts, event time range."""
     measures = {ROWS: table.count()}
     for column in counted:
-        if column.startswith("kind="):
-            measures[column] = (table.kind == column.split("=", 1)[1]).ifelse(1, 0).sum()
+        if "=" in column:  # rows holding one value, e.g. kind=csat, metric=resolution
+            held, value = column.split("=", 1)
+            measures[column] = (table[held] == value).ifelse(1, 0).sum()
         else:
             measures[column] = table[column].count()
     for column in (c for c in EVENT_TIMES.get(name, ()) if c in table.columns):

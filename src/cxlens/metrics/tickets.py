@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 
 from cxlens.metrics import rows
-from cxlens.metrics.sla import first_response_targets
+from cxlens.metrics.sla import SLA_IDS, sla_rows
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,9 @@ CREATED = {
     "first_response_median_min",
     "first_response_p90_min",
     "first_response_mean_min",
+    "first_response_business_median_min",
+    "first_response_business_p90_min",
+    "first_response_business_mean_min",
     "first_any_response_median_min",
     "answer_rate",
 }
@@ -33,10 +36,27 @@ SOLVED = {
     "resolution_median_min",
     "resolution_p90_min",
     "resolution_mean_min",
+    "resolution_business_median_min",
+    "resolution_business_p90_min",
+    "resolution_business_mean_min",
     "fcr",
     "reopen_rate",
 }
-FAMILY = CREATED | SOLVED | {"backlog", "first_resolution_median_min", "sla_first_response"}
+FAMILY = CREATED | SOLVED | {"backlog", "first_resolution_median_min"} | SLA_IDS
+# By agent, these KPIs credit the agent of the first reply (first response) or of the solve
+# (resolution, FCR, reopens); the rest credit the assignee (docs/kpis.md, "Attribution").
+CREDITS = {m for m in CREATED if m.startswith("first_response_")} | SOLVED
+CREDITED = "credited_agent_id"
+# The duration KPIs: catalogue stem → (measure prefix, minutes column).
+CREATED_DURATIONS = {
+    "first_response": ("fr", "first_response_min"),
+    "first_response_business": ("frb", "first_response_business_min"),
+    "first_any_response": ("fa", "first_any_response_min"),
+}
+SOLVED_DURATIONS = {
+    "resolution": ("res", "resolution_min"),
+    "resolution_business": ("resb", "resolution_business_min"),
+}
 
 
 def ticket_rows(request, wanted: set[str]) -> list:
@@ -48,17 +68,20 @@ def ticket_rows(request, wanted: set[str]) -> list:
     out: list = []
     created = solved = None
     if wanted & (CREATED | {"backlog"}):
-        created = _created(request, base, wanted)
-        out += _created_rows(request, created, wanted)
+        responder = _credited(request, base, "first_response_agent_id")
+        created, more = _basis(request, base, responder, wanted, CREATED, _created, _created_rows)
+        out += more
     if wanted & (SOLVED | {"backlog"}):
-        solved = _solved(request, base, wanted)
-        out += _solved_rows(request, solved, wanted)
+        solver = _credited(request, base, "solved_by_agent_id")
+        solved, more = _basis(request, base, solver, wanted, SOLVED, _solved, _solved_rows)
+        out += more
     if "backlog" in wanted:
         out.append(_backlog(request, created, solved))
     if "first_resolution_median_min" in wanted:
-        out.append(_first_resolution(request, base))
-    if "sla_first_response" in wanted:
-        out.append(_sla(request, base))
+        first_solver = _credited(request, base, "first_solved_by_agent_id")
+        out.append(_first_resolution(request, base if first_solver is None else first_solver))
+    if wanted & SLA_IDS:
+        out += sla_rows(request, base, wanted & SLA_IDS, _prepare)
     return out
 
 
@@ -103,14 +126,41 @@ def _solve_at(t):
     return ibis.greatest(t.solved_at_local.fill_null(created), created)
 
 
+def _credited(request, t, column: str):
+    """``t`` with ``CREDITED`` = ``column``, where the agent dimension is asked and the
+    cleaned tickets have that attribution column; else None (the assignee is credited)."""
+    if "agent" not in request.dimensions or column not in t.columns:
+        return None
+    return t.mutate(**{CREDITED: t[column]})
+
+
+def _basis(request, base, credited, wanted, ids, compute, to_rows):
+    """The frame and rows of one period basis (created or solved).
+
+    Without ``credited`` one query serves every KPI. With it, the KPIs of ``CREDITS``
+    among ``ids`` are grouped by the credited agent in a second query, and the first
+    query, grouped by the assignee, serves the rest and the backlog's flows.
+    """
+    if credited is None:
+        frame = compute(request, base, wanted)
+        return frame, to_rows(request, frame, wanted)
+    own, theirs = wanted - CREDITS, wanted & CREDITS & ids
+    frame = compute(request, base, own) if own & (ids | {"backlog"}) else None
+    out = [] if frame is None else to_rows(request, frame, own)
+    if theirs:
+        out += to_rows(request, compute(request, credited, theirs), theirs)
+    return frame, out
+
+
 def _groups(request, t) -> dict:
+    """The ``g_<dimension>`` columns; ``agent`` is the credited agent where ``t`` has one."""
     import ibis
 
     source = {
         "channel": "channel",
         "category": "category",
         "priority": "priority",
-        "agent": "agent_id",
+        "agent": CREDITED if CREDITED in t.columns else "agent_id",
         "team": "team",
         "segment": "c_segment",
     }
@@ -125,13 +175,28 @@ def _groups(request, t) -> dict:
 def _created(request, t, wanted):
     t = _prepare(request, t, t.created_at_local)
     measures = {"tickets": t.count()}
-    measures.update(_duration_measures("first_response", "fr", t.first_response_min, wanted))
-    if "first_any_response_min" in t.columns:
-        minutes = t.first_any_response_min
-        measures.update(_duration_measures("first_any_response", "fa", minutes, wanted))
+    measures.update(_family_durations(CREATED_DURATIONS, t, wanted))
     if "answer_rate" in wanted:
         measures.update(calls=t.answered.count(), answered=t.answered.ifelse(1, 0).sum())
     return request.run(t, **measures)
+
+
+def _family_durations(durations: dict, t, wanted) -> dict:
+    """The measures of every duration KPI of a period basis whose column ``t`` has."""
+    measures = {}
+    for stem, (prefix, column) in durations.items():
+        if column in t.columns:
+            measures.update(_duration_measures(stem, prefix, t[column], wanted))
+    return measures
+
+
+def _duration_rows(durations: dict, frame, keys, wanted) -> list:
+    """KPI rows of the duration measures ``_family_durations`` made."""
+    out = []
+    for stem, (prefix, _) in durations.items():
+        if f"{prefix}_n" in frame:
+            out += rows.durations(stem, frame, keys, prefix, _stats(stem, wanted))
+    return out
 
 
 def _stats(stem: str, wanted) -> tuple[str, ...]:
@@ -161,11 +226,7 @@ def _created_rows(request, frame, wanted) -> list:
     out = []
     if "tickets" in wanted:
         out.append(rows.count("tickets", frame, keys, "tickets"))
-    if "fr_n" in frame:
-        out += rows.durations("first_response", frame, keys, "fr", _stats("first_response", wanted))
-    if "fa_n" in frame:
-        stats = _stats("first_any_response", wanted)
-        out += rows.durations("first_any_response", frame, keys, "fa", stats)
+    out += _duration_rows(CREATED_DURATIONS, frame, keys, wanted)
     if "answer_rate" in wanted:
         out.append(rows.rate("answer_rate", frame, keys, "answered", "calls"))
     return out
@@ -176,7 +237,7 @@ def _solved(request, t, wanted):
     t = _prepare(request, t, _solve_at(t))
     reopens = t.reopens.fill_null(0) if "reopens" in t.columns else None
     measures = {"solved": t.count()}
-    measures.update(_duration_measures("resolution", "res", t.resolution_min, wanted))
+    measures.update(_family_durations(SOLVED_DURATIONS, t, wanted))
     if "fcr" in wanted:
         known, one_touch = _one_touch(t)
         first_contact = (
@@ -204,9 +265,7 @@ def _one_touch(t):
 
 def _solved_rows(request, frame, wanted) -> list:
     keys = request.keys
-    out = []
-    if "res_n" in frame:
-        out += rows.durations("resolution", frame, keys, "res", _stats("resolution", wanted))
+    out = _duration_rows(SOLVED_DURATIONS, frame, keys, wanted)
     if "fcr" in wanted:
         out.append(rows.rate("fcr", frame, keys, "fcr_k", "fcr_n"))
     if "reopen_rate" in wanted:
@@ -261,19 +320,3 @@ def _first_resolution(request, t):
         fres_median=minutes.quantile(0.5),
     )
     return rows.durations("first_resolution", frame, request.keys, "fres", ("median",))[0]
-
-
-def _sla(request, t):
-    """First-response SLA by the period its target falls due (case SL-4).
-
-    Only targets that fell due by the data's end count, answered or not: a target due
-    later has not fallen due yet, so it adds no period after the data's end.
-    """
-    target = first_response_targets(request.settings, t.priority)
-    # due = created + target ≤ end, written so that the filter adds nothing per row
-    t = t.filter(t.created_at_local <= request.end_literal() - target.as_interval("m"))
-    target = first_response_targets(request.settings, t.priority)
-    t = _prepare(request, t, t.created_at_local + target.as_interval("m"))
-    met = (t.first_response_min <= target).fill_null(False)
-    frame = request.run(t, sla_n=t.count(), sla_met=met.ifelse(1, 0).sum())
-    return rows.rate("sla_first_response", frame, request.keys, "sla_met", "sla_n")

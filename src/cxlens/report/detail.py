@@ -50,6 +50,7 @@ class Details:
     cleaning_log: pd.DataFrame
     comments: pd.DataFrame
     all_comments: pd.DataFrame
+    sla_breaches: pd.DataFrame | None = None
 
 
 def read_details(warehouse: Any, bounds: tuple[datetime, datetime]) -> Details:
@@ -70,6 +71,7 @@ def read_details(warehouse: Any, bounds: tuple[datetime, datetime]) -> Details:
             cleaning_log=cleaning_log(con),
             comments=sample_comments(con, survey_columns, bounds),
             all_comments=month_comments(con, survey_columns, bounds),
+            sla_breaches=sla_breaches(con, bounds),
         )
 
 
@@ -166,6 +168,22 @@ def quality_flags(con: Any, columns: set[str], bounds: tuple[datetime, datetime]
         WHERE trim(flag) <> ''
         GROUP BY ALL ORDER BY tickets DESC, flag
         """,
+        list(bounds),
+    ).df()
+
+
+SLA_BREACH_COLUMNS = ("ticket_id", "metric AS clock_metric", "clock_no", "priority", "target_min",
+                      "business AS business_time", "started_at_local", "due_at_local",
+                      "stopped_at_local", "elapsed_min")  # fmt: skip
+
+
+def sla_breaches(con: Any, bounds: tuple[datetime, datetime]) -> pd.DataFrame:
+    """The breached SLA clocks whose target fell due in the month, earliest due first."""
+    if not table_columns(con, "sla_clocks"):
+        return pd.DataFrame(columns=[c.split(" AS ")[-1] for c in SLA_BREACH_COLUMNS])
+    return con.execute(
+        f"SELECT {', '.join(SLA_BREACH_COLUMNS)} FROM sla_clocks WHERE breached "
+        "AND due_at_local >= ? AND due_at_local < ? ORDER BY due_at_local, ticket_id, metric",
         list(bounds),
     ).df()
 

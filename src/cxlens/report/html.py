@@ -181,6 +181,7 @@ def _breakdown_table(insights: Insights, breakdown: Breakdown) -> dict[str, Any]
         "headers": [kpi_name(metric, lang) for metric in metrics],
         "rows": rows,
         "more": label("more_rows", lang, count=hidden) if hidden > 0 else "",
+        "note": label("agent_attribution", lang) if breakdown.dimension == "agent" else "",
     }
 
 

@@ -125,6 +125,9 @@ def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
         comments = _readable(details.all_comments, insights)
         _frame_sheet(workbook, "sheet_comments", comments, formats, lang)
         _frame_sheet(workbook, "sheet_quality", _quality_frame(details, lang), formats, lang)
+        if details.sla_breaches is not None:  # the drill-down of the SLA KPIs
+            breaches = _readable(details.sla_breaches, insights)
+            _frame_sheet(workbook, "sheet_sla_breaches", breaches, formats, lang)
         _frame_sheet(workbook, "sheet_cleaning", _cleaning_frame(details, lang), formats, lang)
         _definitions_sheet(
             workbook.add_worksheet(label("sheet_definitions", lang)), insights, formats
@@ -375,6 +378,8 @@ def _cleaning_frame(details: Details, lang: str) -> pd.DataFrame:
 NUMBER_COLUMNS = {
     "first_response_min": MINUTES,
     "resolution_min": MINUTES,
+    "target_min": MINUTES,
+    "elapsed_min": MINUTES,
     "score": POINTS,
     "scale_max": POINTS,
 }
