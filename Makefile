@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint format clean-demo
+SPARKSTAMP := $(VENV)/.installed-spark
+
+.PHONY: demo test test-spark lint format clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +28,15 @@ demo: $(STAMP)
 test: $(DEVSTAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 -m "not spark" tests
+
+$(SPARKSTAMP): pyproject.toml $(DEVSTAMP)
+	$(BIN)/pip install -q -e '.[dev,spark]'
+	touch $@
+
+# The KPI catalogue on local Spark against DuckDB: one Spark session, so no xdist.
+test-spark: $(SPARKSTAMP)
+	$(BIN)/python -m pytest -p no:xdist -m spark tests/spark
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -7,7 +7,7 @@ The library is the product; the ``cxlens`` command is a thin skin over it::
     from cxlens.metrics import compute_kpis
 
     settings = load_settings("cxlens.toml")
-    kpis = compute_kpis(Warehouse(settings.warehouse_path), settings, by=["month", "channel"])
+    kpis = compute_kpis(Warehouse.for_settings(settings), settings, by=["month", "channel"])
 """
 
 __version__ = "0.1.0"

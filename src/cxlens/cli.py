@@ -34,7 +34,10 @@ ConfigOption = Annotated[
 ]
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Warehouse DuckDB file (default: the warehouse in cxlens.toml)."),
+    typer.Option(
+        "--db",
+        help="Warehouse: a DuckDB file, or pyspark:// for Spark (default: the one in cxlens.toml).",
+    ),
 ]
 
 LangOption = Annotated[
@@ -74,16 +77,18 @@ def _project(config: Path | None, db: str | None, **overrides: Any):
 
     Without a cxlens.toml but with ``--db``, the settings are the ones the warehouse
     was last cleaned with, so that the same file gives the same numbers anywhere.
+    ``--db pyspark://`` without a cxlens.toml keeps its tables in ./spark-tables.
     """
     from cxlens.settings import Settings, load_settings
     from cxlens.store import Warehouse
 
     settings = load_settings(config, overrides)
-    warehouse = Warehouse(db if db else settings.warehouse_path)
+    warehouse = Warehouse.for_settings(settings, db)
     if settings.config_path is None and db:
         stored = warehouse.stored_settings()
         if stored:
             settings = Settings.from_stored(stored, db, overrides)
+            settings.warehouse = warehouse.location  # a URL stays a URL, not a path
     return settings, warehouse
 
 
@@ -205,6 +210,7 @@ def import_(
             progress=progress,
         )
     clean_warehouse(warehouse, settings)
+    warehouse.publish()
     _stderr().print(result.describe())
 
 

@@ -63,6 +63,7 @@ def run_project(
     result.imports = imports
 
     result.cleaning = clean_warehouse(warehouse, settings)
+    warehouse.publish()  # a Spark warehouse's tables as Parquet; nothing for DuckDB
     if refused:
         accepted = ", ".join(Path(i.source).name for i in imports) or "none"
         raise SourcesRejected(

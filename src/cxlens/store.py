@@ -1,4 +1,4 @@
-"""The warehouse: a DuckDB file by default.
+"""The warehouse: a DuckDB file by default, or Parquet tables read by Spark.
 
 Connections are short-lived: each unit of work opens the file, does its work in a
 transaction and closes it, so that a running ``cxlens serve`` never locks out a cron
@@ -11,6 +11,11 @@ Layout inside the warehouse:
   ``_source`` (file path), ``_row`` (spreadsheet row) and ``_batch`` (the import);
 - ``<table>``: the cleaned tables the metrics read, rebuilt by ``cxlens.clean``;
 - ``imports``: one row per imported file; ``cleaning_log``: one row per cleaning rule.
+
+With ``warehouse = "pyspark://"`` the same DuckDB layout lives in a staging file inside
+``[spark] tables_dir`` (import and clean stay DuckDB SQL); ``publish`` then writes every
+cleaned table as Parquet, one folder per table, and the metrics run on Spark over those
+folders (``cxlens.spark``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
     import duckdb
     import ibis
 
+    from cxlens.settings import Settings
+
 log = logging.getLogger(__name__)
 
 LOCK_RETRY_SECONDS = 30.0
@@ -35,24 +42,55 @@ LOCK_RETRY_SECONDS = 30.0
 # fills with staged text; within this limit it spills to ``<warehouse>.tmp`` instead.
 # CXLENS_MEMORY_LIMIT (a DuckDB size such as '4GB') overrides it.
 MEMORY_LIMIT = "1GB"
+# Warehouse URLs cxlens runs its metrics on: Spark in this process (``pyspark://``),
+# or a Spark Connect server (``pyspark://host:port``, ``sc://host:port``).
+SPARK_SCHEMES = ("pyspark", "sc")
+DEFAULT_TABLES_DIR = "spark-tables"
+STAGING_FILE = "staging.duckdb"
+PUBLISHED_MARK = "_published.json"
+# Tables that stay in the staging file: records as imported and the import ledger.
+UNPUBLISHED = ("raw_", "imports")
 
 
 class Warehouse:
-    """A DuckDB warehouse file (``:memory:`` for tests that need nothing on disk)."""
+    """A DuckDB warehouse file (``:memory:`` for tests that need nothing on disk), or a
+    Spark warehouse (``pyspark://``) whose tables live as Parquet under ``tables_dir``.
 
-    def __init__(self, location: str | Path) -> None:
+    ``connect`` and ``transaction`` always give DuckDB: the warehouse file itself, or the
+    Spark warehouse's staging file, where import and clean do their work. ``metrics``
+    gives the Ibis backend the KPIs run on.
+    """
+
+    def __init__(self, location: str | Path, tables_dir: str | Path | None = None) -> None:
         location = str(location)
-        if "://" in location:
-            raise WarehouseError(
-                f"warehouse {location!r}: only DuckDB files are supported in this release; "
-                "give a path such as 'cxlens.duckdb'"
-            )
         self.location = location
+        self.spark_url: str | None = None
+        self.tables_dir: Path | None = None
+        self.path = Path(location)
         self._memory = None
-        if location == ":memory:":
+        if "://" in location:
+            self.spark_url = _spark_url(location)
+            self.tables_dir = Path(tables_dir or DEFAULT_TABLES_DIR).resolve()
+            self.path = self.tables_dir / STAGING_FILE
+        elif location == ":memory:":
             import duckdb
 
             self._memory = duckdb.connect(":memory:")
+
+    @classmethod
+    def for_settings(cls, settings: Settings, location: str | None = None) -> Warehouse:
+        """The project's warehouse (or ``location``, as ``--db`` gives it).
+
+        A Spark warehouse keeps its tables in ``[spark] tables_dir``, relative to the
+        folder of the cxlens.toml (default ``spark-tables``).
+        """
+        location = location or settings.warehouse_path
+        tables_dir = Path(settings.spark.get("tables_dir", DEFAULT_TABLES_DIR))
+        return cls(location, tables_dir=settings.root / tables_dir)
+
+    @property
+    def is_spark(self) -> bool:
+        return self.spark_url is not None
 
     def __repr__(self) -> str:
         return f"Warehouse({self.location!r})"
@@ -87,9 +125,61 @@ class Warehouse:
 
         return ibis.duckdb.from_connection(con)
 
+    @contextmanager
+    def metrics(self) -> Iterator[ibis.BaseBackend]:
+        """The Ibis backend the metrics run on, for one unit of work.
+
+        DuckDB: the warehouse file, read-only. Spark: the process's Spark session with
+        the published Parquet tables registered under their names (published first if
+        the staging file changed since).
+        """
+        if not self.is_spark:
+            with self.connect(read_only=True) as con:
+                yield self.ibis(con)
+            return
+        from cxlens import spark
+
+        if not self.path.exists():
+            raise WarehouseError(
+                f"warehouse {self.location} has no tables in {self.tables_dir} yet; import "
+                "data first (cxlens import FILE --table T, or cxlens run)"
+            )
+        if self.stale():
+            self.publish()
+        yield spark.backend(self.spark_url, self.tables_dir, self.published())
+
+    def publish(self) -> list[str]:
+        """Write the cleaned tables of a Spark warehouse as Parquet; no-op for DuckDB.
+
+        One folder per table under ``tables_dir``, each written to a temporary folder and
+        then renamed into place, so a reader sees the old table or the new one. Returns
+        the names published.
+        """
+        if not self.is_spark:
+            return []
+        from cxlens import spark
+
+        return spark.publish(self)
+
+    def published(self) -> dict:
+        """What the last ``publish`` wrote (tables and when), or an empty dict."""
+        import json
+
+        mark = self.tables_dir / PUBLISHED_MARK if self.tables_dir else None
+        if mark is None or not mark.exists():
+            return {}
+        return json.loads(mark.read_text(encoding="utf-8"))
+
+    def stale(self) -> bool:
+        """Whether the staging file changed after the Parquet tables were last published."""
+        mark = self.tables_dir / PUBLISHED_MARK
+        if not self.path.exists():
+            return False
+        return not mark.exists() or self.path.stat().st_mtime_ns > mark.stat().st_mtime_ns
+
     def stored_settings(self) -> str | None:
         """The settings the tables were last cleaned with (JSON), if the file holds any."""
-        if self._memory is None and not Path(self.location).exists():
+        if self._memory is None and not self.path.exists():
             return None
         with self.connect(read_only=self._memory is None) as con:
             if not has_table(con, "project_settings"):
@@ -99,7 +189,7 @@ class Warehouse:
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         import duckdb
 
-        path = Path(self.location)
+        path = self.path
         if read_only and not path.exists():
             raise WarehouseError(
                 f"warehouse {path} does not exist yet; import data first "
@@ -127,6 +217,17 @@ class Warehouse:
                     f"({error}); give one such as '1GB' or '4GB'"
                 ) from None
             return con
+
+
+def _spark_url(location: str) -> str:
+    scheme = location.split("://", 1)[0].lower()
+    if scheme not in SPARK_SCHEMES:
+        raise WarehouseError(
+            f"warehouse {location!r}: cxlens keeps its tables in a DuckDB file (a path such "
+            "as 'cxlens.duckdb') or runs them on Spark ('pyspark://' in this process, "
+            "'sc://host:port' for a Spark Connect server); other URLs are not supported"
+        )
+    return location
 
 
 def memory_limit() -> str:

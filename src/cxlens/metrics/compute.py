@@ -23,7 +23,6 @@ from cxlens.metrics.customers import customer_rows
 from cxlens.metrics.request import NULL_KEY, Request, profile
 from cxlens.metrics.surveys import survey_rows
 from cxlens.metrics.tickets import ticket_rows
-from cxlens.store import has_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,10 +62,10 @@ def kpi_session(warehouse: Warehouse, settings: Settings) -> Iterator[Callable[.
     Yields ``compute(by=(), metrics=None)``, which answers as ``compute_kpis`` does; the
     time zone check and the profile of the loaded tables run once for all its calls.
     """
-    with warehouse.connect(read_only=True) as con:
-        check_time_zone(con, settings)
-        loaded = Request(warehouse.ibis(con), settings, None, [])
-        profile(loaded, con)
+    with warehouse.metrics() as backend:
+        loaded = Request(backend, settings, None, [])
+        profile(loaded)
+        check_time_zone(loaded)
 
         def compute(by=(), metrics: list[str] | None = None) -> pd.DataFrame:
             asked = _asked(metrics)
@@ -81,12 +80,13 @@ def kpi_session(warehouse: Warehouse, settings: Settings) -> Iterator[Callable[.
         yield compute
 
 
-def check_time_zone(con, settings: Settings) -> None:
-    """Refuse to cut periods in one zone on tables whose local times are in another."""
-    if not has_table(con, "project_settings"):
-        return
-    [(built_for,)] = con.execute("SELECT timezone FROM project_settings").fetchall()
-    if built_for != settings.timezone:
+def check_time_zone(request: Request) -> None:
+    """Refuse to cut periods in one zone on tables whose local times are in another.
+
+    The zone the tables were cleaned for is read by ``profile``, in its one query.
+    """
+    built_for, settings = request.built_for, request.settings
+    if built_for is not None and built_for != settings.timezone:
         raise ConfigError(
             f"the warehouse's tables were cleaned for the time zone {built_for}, but the "
             f"settings say {settings.timezone}; run `cxlens run` (or import a file) with "

@@ -90,19 +90,26 @@ def key(timestamp, grain: str | None):
     return timestamp.year()
 
 
-def start(period_key, grain: str):
-    """The period start timestamp of a ``key`` expression (what ``truncate`` gives)."""
-    import ibis
+def start(period_keys, grain: str) -> pd.Series:
+    """The period start times of ``key`` values, on the small aggregated result (pandas).
 
-    if grain == "day":
-        return period_key.cast("timestamp")
-    if grain == "week":
-        return period_key
+    Done after execution rather than in SQL: Ibis builds a timestamp from parts on
+    DuckDB but not on Spark, and the aggregated rows are few. A null key gives NaT.
+    """
+    import pandas as pd
+
+    keys = pd.Series(period_keys)
+    if grain in ("day", "week"):
+        return pd.to_datetime(keys)
+    number = pd.to_numeric(keys).astype("float64")  # a null key as NaN, not pd.NA
     if grain == "month":
-        return ibis.timestamp(period_key // 12, period_key % 12 + 1, 1, 0, 0, 0)
-    if grain == "quarter":
-        return ibis.timestamp(period_key // 4, (period_key % 4) * 3 + 1, 1, 0, 0, 0)
-    return ibis.timestamp(period_key, 1, 1, 0, 0, 0)
+        year, month = number // 12, number % 12 + 1
+    elif grain == "quarter":
+        year, month = number // 4, (number % 4) * 3 + 1
+    else:
+        year, month = number, 1
+    parts = pd.DataFrame({"year": year, "month": month, "day": 1}, index=keys.index)
+    return pd.to_datetime(parts, errors="coerce")
 
 
 def labels(starts, grain: str | None) -> pd.Series:
