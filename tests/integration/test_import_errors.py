@@ -198,3 +198,19 @@ def test_failed_first_import_creates_no_table(tmp_path):
         import_file(warehouse, path, table="tickets")
     with warehouse.connect() as con:
         assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+
+
+def test_event_without_actor_or_kind_names_the_row_and_column(tmp_path, warehouse):
+    # row 3 has no actor, row 4 no kind: an event that cannot be placed on any clock
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "ticket_id,at,seq,actor,kind\n"
+        "k1,2024-01-01 10:05,1,agent,message\n"
+        "k1,2024-01-01 10:06,2,,message\n"
+        "k1,2024-01-01 10:07,3,customer,\n"
+    )
+    error = refused(warehouse, path, RowsRejected, table="ticket_events")
+    text = str(error)
+    assert error.total == 2
+    assert "row 3, column 'actor'" in text and "row 4, column 'kind'" in text
+    assert "required" in text

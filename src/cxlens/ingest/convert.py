@@ -38,6 +38,8 @@ NON_NEGATIVE = {
     "customers": ("age",),
 }
 FREE_TEXT = {("tickets", "status"), ("tickets", "channel"), ("tickets", "priority")}
+# Tables whose required columns need a value in every row, not only a column in the file.
+REQUIRED_IN_EVERY_ROW = {"ticket_events"}
 KIND_WORDS = {
     "csat": ("csat", "满意度", "satisfaction", "customer satisfaction", "csat score"),
     "nps": ("nps", "net promoter score", "推荐度", "净推荐值"),
@@ -469,6 +471,8 @@ def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[
             checks.append(
                 _check(f"{text} IS NULL", name, "NULL", "a value (it is part of the key)")
             )
+        elif column.required and resolved.table.name in REQUIRED_IN_EVERY_ROW:
+            checks.append(_required_check(name, keeps_text))
         if name not in resolved.sources:
             continue
         if keeps_text and kind != STRING:
@@ -495,6 +499,18 @@ def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[
     if resolved.table.name == "survey_responses":
         checks += _survey_checks(resolved)
     return checks
+
+
+def _required_check(name: str, keeps_text: bool) -> Check:
+    """An event without its actor or kind is a row error: it cannot be placed on any clock.
+
+    Elsewhere a required column must be in the file but a cell may be empty: a blank
+    rating is an unanswered survey, a ticket without a creation time is kept and flagged
+    by the clean step. Only a value missing altogether is reported here; a value that
+    fails to parse gets the column's own message.
+    """
+    text = quote(name + "#text") if keeps_text else quote(name)
+    return _check(f"{text} IS NULL", name, "NULL", "a value (the column is required)")
 
 
 def _sign_checks(resolved: Resolved) -> list[Check]:
