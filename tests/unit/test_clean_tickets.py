@@ -188,3 +188,32 @@ def test_export_durations_fill_in_and_timestamps_win_when_they_disagree(tmp_path
 def test_first_resolution_minutes(tmp_path, columns, expected):
     warehouse, _ = clean_rows(tmp_path, {"tickets": [ticket("T", "2024-03-04 10:00", **columns)]})
     assert fetch(warehouse, "SELECT first_resolution_min FROM tickets") == [(expected,)]
+
+
+def test_first_resolution_places_export_only_tickets_by_their_only_solve(tmp_path):
+    # A (first solve known) 60 min in March; B and C give only solved_at and were never
+    # reopened: 120 min solved in March and 30 min solved in April; D was reopened with
+    # no first solve time, so it has no first resolution. By hand: March median of 60 and
+    # 120 = 90 (n 2), April 30 (n 1), all data median of 30, 60, 120 = 60 (n 3).
+    from cxlens.metrics import compute_kpis
+    from cxlens.settings import Settings
+
+    warehouse, _ = clean_rows(
+        tmp_path,
+        {
+            "tickets": [
+                ticket("A", "2024-03-04 10:00", first_solved_at="2024-03-04 11:00",
+                       solved_at="2024-03-06 10:00", reopens=1),
+                ticket("B", "2024-03-05 10:00", solved_at="2024-03-05 12:00", reopens=0),
+                ticket("C", "2024-04-02 09:00", solved_at="2024-04-02 09:30"),
+                ticket("D", "2024-04-03 09:00", solved_at="2024-04-05 09:00", reopens=2),
+            ]
+        },
+    )  # fmt: skip
+    settings = Settings(root=tmp_path)
+    found = {}
+    for by in ([], ["month"]):
+        kpis = compute_kpis(warehouse, settings, by=by, metrics=["first_resolution_median_min"])
+        for row in kpis.itertuples():
+            found[row.period] = (row.value, row.n)
+    assert found == {"all": (60.0, 3), "2024-03": (90.0, 2), "2024-04": (30.0, 1)}

@@ -22,6 +22,16 @@ def test_wilson_two_of_three_matches_the_textbook_formula():
     assert (round(low[0], 4), round(high[0], 4)) == (0.2077, 0.9385)
 
 
+def test_wilson_bounds_are_exactly_0_and_1_at_the_ends():
+    # k = 0: centre = half = (z²/2n)/(1 + z²/n), so the lower bound is 0 exactly;
+    # the upper bound is z²/n / (1 + z²/n) = 3.8415 / 6.8415 for 0 of 3
+    z2 = 1.959963984540054**2
+    low, high = wilson([0, 3], [3, 3])
+    assert low[0] == 0.0 and high[1] == 1.0
+    assert high[0] == pytest.approx((z2 / 3) / (1 + z2 / 3))
+    assert low[1] == pytest.approx(1 - (z2 / 3) / (1 + z2 / 3))
+
+
 def test_wilson_is_null_without_trials():
     low, high = wilson([0], [0])
     assert math.isnan(low[0]) and math.isnan(high[0])

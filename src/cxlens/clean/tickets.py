@@ -68,7 +68,12 @@ DERIVED = """
     )
     SELECT * EXCLUDE (_fr_ts, _res_ts, _fr_ok, _res_ok, quality_flags, _fres_ts, _fr, _res,
             _has_events, _fr_events, first_any_response_min, _has_statuses, _fr_agent,
-            _solver, _first_solver, _merged_by_event),
+            _solver, _first_solver, _merged_by_event)
+        REPLACE (
+            -- never reopened: the first solve is the latest one (the export gave only that)
+            coalesce(first_solved_at, CASE WHEN coalesce(reopens, 0) = 0 AND _res_ok IS NOT NULL
+                THEN solved_at END) AS first_solved_at
+        ),
         coalesce(trim(merged_into), '') <> '' OR coalesce(status = 'merged', false)
             OR _merged_by_event AS is_merged,
         CASE WHEN _has_statuses THEN solved_at IS NOT NULL

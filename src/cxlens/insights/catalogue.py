@@ -72,7 +72,8 @@ VIEWS: dict[str, KpiView] = {
     "clv_predicted_mean": KpiView("clv_predicted_mean", MONEY, UP),
 }
 
-# The cards at the top of the report, in reading order (those the data supports).
+# The cards at the top of the report, in reading order (those the data supports: the
+# business-hours figures only where [business_hours] is set, SLA clocks where targets fell due).
 HEADLINE = (
     "tickets",
     "csat",
@@ -80,10 +81,14 @@ HEADLINE = (
     "ces",
     "first_response_median_min",
     "first_response_p90_min",
+    "first_response_business_median_min",
     "resolution_median_min",
+    "resolution_business_median_min",
     "fcr",
     "reopen_rate",
     "sla_first_response",
+    "sla_next_response",
+    "sla_resolution",
     "backlog",
     "answer_rate",
     "survey_response_rate",
@@ -96,6 +101,7 @@ BREAKDOWN = (
     "csat",
     "nps",
     "first_response_median_min",
+    "first_response_business_median_min",
     "resolution_median_min",
     "fcr",
     "reopen_rate",

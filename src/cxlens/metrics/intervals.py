@@ -2,9 +2,9 @@
 
 - rates: Wilson score interval (good near 0 and 1 and for small n);
 - NPS: normal interval from the multinomial variance of (promoters − detractors);
-- means (CSAT mean, CES, historical CLV): normal interval, mean ± z·s/√n
-  (no t quantile: the base install has no SciPy; for n below ~30 the interval is a
-  little narrow, and for n < 2 the bounds are null).
+- means here (historical CLV over many customers): normal interval, mean ± z·s/√n,
+  null bounds for n < 2; survey score means (CSAT mean, CES) use Student's t instead
+  (``cxlens.metrics.surveys.t_interval``), since one agent's month holds few answers.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ def wilson(successes, trials, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
         centre = (p + z**2 / (2 * n)) / denominator
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
     empty = ~(n > 0)
-    low = np.where(empty, np.nan, np.clip(centre - half, 0, 1))
-    high = np.where(empty, np.nan, np.clip(centre + half, 0, 1))
+    # with no successes (or no failures) the bound is exactly 0 (or 1); the
+    # subtraction leaves a rounding residue such as 5.6e-17 instead
+    low = np.where(empty, np.nan, np.where(k == 0, 0.0, np.clip(centre - half, 0, 1)))
+    high = np.where(empty, np.nan, np.where(k == n, 1.0, np.clip(centre + half, 0, 1)))
     return low, high
 
 
