@@ -97,6 +97,7 @@ class RowsRejected(InputError):
         errors: list[RowError],
         truncated: bool = False,
         total: int | None = None,
+        preset: str | None = None,
     ) -> None:
         self.errors = errors
         self.truncated = truncated
@@ -113,6 +114,8 @@ class RowsRejected(InputError):
         lines = [
             f"{path}: {head}; nothing was imported.",
             *(f"  {error}" for error in errors),
-            "Fix these cells (or map the columns with a preset) and import the file again.",
+            "Fix these cells and import the file again."
+            if preset
+            else "Fix these cells (or map the columns with a preset) and import the file again.",
         ]
         super().__init__("\n".join(lines), path)

@@ -539,6 +539,8 @@ def test_zendesk_unknown_satisfaction_score_is_a_row_error_naming_the_cell(tmp_p
     assert "row 3" in message  # ticket 102: the second record, after the header row
     assert "'Satisfaction Score (→ score)': 'Unknown'" in message
     assert "1 value(s) rejected" in message
+    assert "expected a rating: Good, Bad, Offered, Unoffered, Not Offered or blank" in message
+    assert "map the columns with a preset" not in message  # a preset was used
     with pytest.raises(Exception, match="raw_tickets"):  # nothing was written
         scalar(warehouse, "SELECT count(*) FROM raw_tickets")
 

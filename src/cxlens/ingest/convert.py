@@ -552,6 +552,8 @@ def _check(condition: str, column: str, value: str, expected: str) -> Check:
 
 def _expected(resolved: Resolved, column: str, kind: str) -> str:
     hints = resolved.target.hints.get(column, {})
+    if hints.get("expected"):
+        return hints["expected"]
     if kind == TIMESTAMP:
         if hints.get("format"):
             return f"a date/time in the form {hints['format']}"

@@ -98,8 +98,9 @@ class RecordsRejected(RowsRejected):
         errors: list[Any],
         truncated: bool = False,
         total: int | None = None,
+        preset: str | None = None,
     ) -> None:
-        super().__init__(path, errors, truncated, total)
+        super().__init__(path, errors, truncated, total, preset)
         note = "(In this file, 'row N' means the N-th record, counting from 1.)"
         self.args = (f"{self.args[0]}\n{note}",)
 
@@ -257,7 +258,13 @@ def _import(
     errors, total = convert.collect_errors(con, converted, problems, path, max_errors)
     if errors:
         rejected = RecordsRejected if staged.records else RowsRejected
-        raise rejected(path, errors[:max_errors], truncated=len(errors) > max_errors, total=total)
+        raise rejected(
+            path,
+            errors[:max_errors],
+            truncated=len(errors) > max_errors,
+            total=total,
+            preset=preset.name if preset else None,
+        )
     result = _write(con, path, sniffed, staged, converted, preset, timezone, options)
     result.sheets, result.sheet_chosen = list(staged.sheets), sheet is not None
     result.records = _records(con, staged)

@@ -25,7 +25,8 @@ class Target:
     ``latest_by`` (SQL) keeps one row per key where a file repeats a record
     (an event log with one row per update): the greatest by this expression,
     ties going to the later row.
-    ``hints`` maps canonical column → parse hints, e.g. ``{"format": "%d-%m-%Y %H:%M"}``,
+    ``hints`` maps canonical column → parse hints, e.g. ``{"format": "%d-%m-%Y %H:%M"}``
+    (``"expected"`` words what a row error says the cell should hold),
     ``{"dayfirst": True}``, ``{"unit": "seconds"}`` or ``{"scale": (1, 5)}``.
     ``attributes`` lists headers kept in the ``attributes`` JSON (default: every
     header the target does not map).

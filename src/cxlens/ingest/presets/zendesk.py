@@ -120,6 +120,7 @@ SATISFACTION = Target(
     },
     where=f"lower(cx_na({{Satisfaction Score}})) NOT IN {_NOT_SENT!r}",
     attributes=(),
+    hints={"score": {"expected": "a rating: Good, Bad, Offered, Unoffered, Not Offered or blank"}},
 )
 
 PRESET = Preset(
