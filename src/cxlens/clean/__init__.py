@@ -6,7 +6,8 @@ same tables. The steps, in order (docs/cleaning.md has every rule):
 
 1. stage each raw table without exact or key duplicates (``dedup``);
 2. standardise customers' e-mails and phones and merge customers that share one,
-   re-pointing the other tables (``customers``);
+   re-pointing the other tables (``customers``); agent names in tickets, surveys and
+   events rewritten to the ids of the agents table (``agents``);
 3. tickets: channel, priority and status in one vocabulary each (``channels``,
    ``codes``), the facts the ticket events carry (``events``), then merged/solved
    marks, credited agents, minutes and quality flags (``tickets``);
@@ -94,6 +95,10 @@ def _clean_staged(
 
     if "customers" in staged:
         customers.clean_customers(con, settings, cleaning_log, staged)
+    if "agents" in staged:
+        from cxlens.clean.agents import link_agent_names
+
+        link_agent_names(con, cleaning_log, staged)
     if "tickets" in staged:
         standardise_channels(con, "tickets", cleaning_log)
         standardise_codes(con, "tickets", "priority", PRIORITIES, cleaning_log)

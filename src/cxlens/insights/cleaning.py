@@ -122,6 +122,12 @@ RULES_ZH: dict[str, RuleText] = {
         "解决归属执行解决操作的客服（工单事件；机器人或系统解决不归属任何客服）；"
         "计数：该客服不是当前负责人的已解决工单"
     ),
+    "agent_name_to_id_tickets": RuleText("负责客服写的是姓名而非编号；按客服表改为编号"),
+    "agent_name_ambiguous_tickets": RuleText("负责客服姓名对应多名客服；保留原值"),
+    "agent_name_to_id_survey_responses": RuleText("评分客服写的是姓名而非编号；按客服表改为编号"),
+    "agent_name_ambiguous_survey_responses": RuleText("评分客服姓名对应多名客服；保留原值"),
+    "agent_name_to_id_ticket_events": RuleText("事件中的客服写的是姓名而非编号；按客服表改为编号"),
+    "agent_name_ambiguous_ticket_events": RuleText("事件中的客服姓名对应多名客服；保留原值"),
     "agent_id_from_events": RuleText(
         "评分归属调查前最后服务该工单的客服（工单事件）；计数：客服编号因此改变的回复"
     ),
