@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
 SPARKSTAMP := $(VENV)/.installed-spark
+PGSTAMP := $(VENV)/.installed-postgres
 
-.PHONY: demo test test-spark lint format clean-demo
+.PHONY: demo test test-spark test-postgres lint format clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +29,7 @@ demo: $(STAMP)
 test: $(DEVSTAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest -n 2 -m "not spark" tests
+	$(BIN)/python -m pytest -n 2 -m "not spark and not postgres" tests
 
 $(SPARKSTAMP): pyproject.toml $(DEVSTAMP)
 	$(BIN)/pip install -q -e '.[dev,spark]'
@@ -37,6 +38,15 @@ $(SPARKSTAMP): pyproject.toml $(DEVSTAMP)
 # The KPI catalogue on local Spark against DuckDB: one Spark session, so no xdist.
 test-spark: $(SPARKSTAMP)
 	$(BIN)/python -m pytest -p no:xdist -m spark tests/spark
+
+$(PGSTAMP): pyproject.toml $(DEVSTAMP)
+	$(BIN)/pip install -q -e '.[dev,postgres]'
+	touch $@
+
+# The KPI catalogue on a throwaway local PostgreSQL (initdb + pg_ctl on 127.0.0.1)
+# against DuckDB: one server per session, so no xdist.
+test-postgres: $(PGSTAMP)
+	$(BIN)/python -m pytest -p no:xdist -m postgres tests/postgres
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests benchmarks

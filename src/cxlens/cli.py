@@ -36,7 +36,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Warehouse: a DuckDB file, or pyspark:// for Spark (default: the one in cxlens.toml).",
+        help="Warehouse: a DuckDB file, pyspark:// for Spark or postgres://… "
+        "(default: the one in cxlens.toml).",
     ),
 ]
 

@@ -54,26 +54,39 @@ def run_project(
     the warehouse's tables always agree with what it holds; if any file was refused,
     the run stops before the report, so that no report rests on part of the data.
     """
-    from cxlens.clean import clean_warehouse
     from cxlens.insights import build_insights, summary_text
     from cxlens.report import render_report
 
     result = RunResult()
-    imports, refused = _import_sources(settings, warehouse, progress)
-    result.imports = imports
+    result.imports, result.cleaning = import_and_clean(settings, warehouse, progress)
 
-    result.cleaning = clean_warehouse(warehouse, settings)
-    warehouse.publish()  # a Spark warehouse's tables as Parquet; nothing for DuckDB
+    insights = build_insights(warehouse, settings, month)
+    result.outputs = render_report(insights, warehouse, Path(out_dir))
+    result.summary = summary_text(insights) + _written(result.outputs)
+    return result
+
+
+def import_and_clean(
+    settings: Settings, warehouse: Warehouse, progress: Progress | None = None
+) -> tuple[list[ImportResult], list]:
+    """Import every ``[[sources]]`` file, clean, and publish; return imports and cleaning log.
+
+    The files that were accepted are cleaned (and published) in any case, so the
+    warehouse's tables agree with what it holds; then, if any file was refused,
+    ``SourcesRejected`` lists them all.
+    """
+    from cxlens.clean import clean_warehouse
+
+    imports, refused = _import_sources(settings, warehouse, progress)
+    cleaning = clean_warehouse(warehouse, settings)
+    warehouse.publish()  # Spark: Parquet in tables_dir; Postgres: its schema; DuckDB: nothing
     if refused:
         accepted = ", ".join(Path(i.source).name for i in imports) or "none"
         raise SourcesRejected(
             f"{len(refused)} of {len(settings.sources)} source(s) refused; no report was "
             f"written. Imported and cleaned: {accepted}.\n" + "\n".join(refused)
         )
-    insights = build_insights(warehouse, settings, month)
-    result.outputs = render_report(insights, warehouse, Path(out_dir))
-    result.summary = summary_text(insights) + _written(result.outputs)
-    return result
+    return imports, cleaning
 
 
 def _import_sources(

@@ -22,6 +22,7 @@ PROJECT_KEYS = ("timezone", "language", "currency", "warehouse", "region")
 SECTIONS = (
     "project",
     "spark",
+    "postgres",
     "business_hours",
     "sla",
     "csat",
@@ -30,8 +31,12 @@ SECTIONS = (
     "clv",
     "sources",
 )
+# [postgres]: the local DuckDB file where import and clean run, and the Postgres schema
+# the cleaned tables are published to (only for warehouse = "postgres://…").
+POSTGRES_KEYS = ("staging", "schema")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTERVAL = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -70,6 +75,7 @@ class Settings:
         }
     )
     spark: dict[str, Any] = field(default_factory=dict)
+    postgres: dict[str, Any] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -145,7 +151,7 @@ def _build(
     for key in ("timezone", "language", "currency", "warehouse"):
         if key in project:
             setattr(settings, key, str(project[key]))
-    for section in ("business_hours", "sla", "csat", "ces", "churn", "clv", "spark"):
+    for section in ("business_hours", "sla", "csat", "ces", "churn", "clv", "spark", "postgres"):
         if section in raw:
             merged = dict(getattr(settings, section))
             merged.update(raw[section])
@@ -267,18 +273,58 @@ def _validate_sections(settings: Settings) -> None:
     if not isinstance(settings.ces.get("higher_is_easier"), bool):
         raise ConfigError("[ces] higher_is_easier must be true or false")
     _validate_business_hours(settings.business_hours)
+    _validate_postgres(settings.postgres)
+    _known_keys(settings.spark, "[spark]", ("tables_dir",))
+    if not isinstance(settings.spark.get("tables_dir", "spark-tables"), str):
+        raise ConfigError("[spark] tables_dir must be a folder path written as a string")
+
+
+SLA_TARGETS = ("first_response", "next_response", "resolution")
 
 
 def _validate_sla(sla: dict[str, Any]) -> None:
-    for key in ("first_response", "next_response", "resolution"):
+    """Targets, the business-hours switch and per-priority tables; a misspelt key is an
+    error, not a target silently left at its default."""
+    _known_keys(sla, "[sla]", (*SLA_TARGETS, "business_hours", "priority"))
+    _flag(sla, "[sla]", "business_hours")
+    for key in SLA_TARGETS:
         if key in sla:
             parse_duration(sla[key], f"[sla] {key}")
-    for priority, section in (sla.get("priority") or {}).items():
+    priorities = sla.get("priority") or {}
+    if not isinstance(priorities, dict):
+        raise ConfigError("[sla] priority must be tables such as [sla.priority.urgent]")
+    for priority, section in priorities.items():
         if not isinstance(section, dict):
             raise ConfigError(f"[sla.priority.{priority}] must be a table of targets")
+        where = f"[sla.priority.{priority}]"
+        _known_priority(priority, where)
+        _known_keys(section, where, (*SLA_TARGETS, "business_hours"))
+        _flag(section, where, "business_hours")
         for key in ("first_response", "next_response", "resolution"):
             if key in section:
                 parse_duration(section[key], f"[sla.priority.{priority}] {key}")
+
+
+def _known_keys(section: dict[str, Any], where: str, keys: tuple[str, ...]) -> None:
+    for key in section:
+        if key not in keys:
+            raise ConfigError(f"unknown key {key!r} in {where}; the keys are: {', '.join(keys)}")
+
+
+def _flag(section: dict[str, Any], where: str, key: str) -> None:
+    if key in section and not isinstance(section[key], bool):
+        raise ConfigError(f"{where} {key} = {section[key]!r} must be true or false")
+
+
+def _known_priority(name: str, where: str) -> None:
+    """A priority table must name a priority the clean step knows (or one of its names)."""
+    from cxlens.clean.codes import PRIORITIES, vocabulary_mapper
+
+    if not vocabulary_mapper(PRIORITIES)(str(name))[1]:
+        raise ConfigError(
+            f"{where}: unknown priority {name!r}; tickets' priorities are read as "
+            f"{', '.join(PRIORITIES)} (names such as 'critical' or 'P1' count as urgent)"
+        )
 
 
 def _number(
@@ -314,8 +360,51 @@ def _validate_business_hours(hours: dict[str, Any]) -> None:
         elif key == "always":
             if not isinstance(value, bool):
                 raise ConfigError("[business_hours] always must be true or false")
-        elif key != "holidays":
+        elif key == "holidays":
+            _validate_holidays(value)
+        else:
             raise ConfigError(
                 f"unknown key {key!r} in [business_hours]; the keys are: "
                 f"{', '.join(WEEKDAYS)}, holidays, always"
             )
+
+
+def _validate_postgres(section: dict[str, Any]) -> None:
+    for key, value in section.items():
+        if key not in POSTGRES_KEYS:
+            raise ConfigError(
+                f"unknown key {key!r} in [postgres]; the keys are: {', '.join(POSTGRES_KEYS)}"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"[postgres] {key} = {value!r} must be a non-empty string")
+    schema = section.get("schema")
+    if schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ConfigError(
+            f"[postgres] schema = {schema!r}: use lower-case letters, digits and _ "
+            "(at most 63, not starting with a digit), e.g. 'cxlens'"
+        )
+
+
+def _validate_holidays(value: Any) -> None:
+    """Holidays are a list of ISO dates (``["2024-10-01"]``); anything else is refused here,
+    before a file is imported, rather than when the calendar is built."""
+    from datetime import date
+
+    example = '["2024-10-01", "2024-10-02"]'
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"[business_hours] holidays = {value!r}: write a list of dates like {example}"
+        )
+    for day in value:
+        text = day.isoformat() if isinstance(day, date) else day
+        if not isinstance(text, str) or not _ISO_DATE.match(text):
+            raise ConfigError(
+                f"[business_hours] holidays: {day!r} is not a date written YYYY-MM-DD; "
+                f"write them like {example}"
+            )
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(
+                f"[business_hours] holidays: {day!r} is not a calendar date"
+            ) from None

@@ -15,7 +15,9 @@ Layout inside the warehouse:
 With ``warehouse = "pyspark://"`` the same DuckDB layout lives in a staging file inside
 ``[spark] tables_dir`` (import and clean stay DuckDB SQL); ``publish`` then writes every
 cleaned table as Parquet, one folder per table, and the metrics run on Spark over those
-folders (``cxlens.spark``).
+folders (``cxlens.spark``). With ``warehouse = "postgres://…"`` the staging file is
+``[postgres] staging`` and ``publish`` copies the cleaned tables into a Postgres schema,
+where the metrics run (``cxlens.postgres``).
 """
 
 from __future__ import annotations
@@ -61,14 +63,28 @@ class Warehouse:
     gives the Ibis backend the KPIs run on.
     """
 
-    def __init__(self, location: str | Path, tables_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        location: str | Path,
+        tables_dir: str | Path | None = None,
+        *,
+        staging: str | Path | None = None,
+        schema: str | None = None,
+    ) -> None:
+        from cxlens import postgres
+
         location = str(location)
         self.location = location
         self.spark_url: str | None = None
+        self.postgres_url: str | None = None
+        self.schema = schema or postgres.DEFAULT_SCHEMA
         self.tables_dir: Path | None = None
         self.path = Path(location)
         self._memory = None
-        if "://" in location:
+        if postgres.is_url(location):
+            self.postgres_url = location
+            self.path = Path(staging or postgres.DEFAULT_STAGING).resolve()
+        elif "://" in location:
             self.spark_url = _spark_url(location)
             self.tables_dir = Path(tables_dir or DEFAULT_TABLES_DIR).resolve()
             self.path = self.tables_dir / STAGING_FILE
@@ -82,15 +98,41 @@ class Warehouse:
         """The project's warehouse (or ``location``, as ``--db`` gives it).
 
         A Spark warehouse keeps its tables in ``[spark] tables_dir``, relative to the
-        folder of the cxlens.toml (default ``spark-tables``).
+        folder of the cxlens.toml (default ``spark-tables``). A Postgres warehouse stages
+        in ``[postgres] staging`` (default ``cxlens-staging.duckdb``, relative to the same
+        folder) and publishes to ``[postgres] schema`` (default ``cxlens``).
         """
+        from cxlens import postgres
+
         location = location or settings.warehouse_path
         tables_dir = Path(settings.spark.get("tables_dir", DEFAULT_TABLES_DIR))
-        return cls(location, tables_dir=settings.root / tables_dir)
+        staging = Path(settings.postgres.get("staging", postgres.DEFAULT_STAGING))
+        return cls(
+            location,
+            tables_dir=settings.root / tables_dir,
+            staging=settings.root / staging,
+            schema=settings.postgres.get("schema"),
+        )
 
     @property
     def is_spark(self) -> bool:
         return self.spark_url is not None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.postgres_url is not None
+
+    @property
+    def target(self) -> str:
+        """Where a Postgres warehouse publishes: its URL without the password, and schema."""
+        from cxlens import postgres
+
+        return f"{postgres.display(self.postgres_url or '')} (schema {self.schema})"
+
+    @property
+    def published_mark(self) -> Path:
+        """The file beside a Postgres warehouse's staging file recording the last publish."""
+        return self.path.with_name(self.path.name + ".published.json")
 
     def __repr__(self) -> str:
         return f"Warehouse({self.location!r})"
@@ -133,6 +175,10 @@ class Warehouse:
         the published Parquet tables registered under their names (published first if
         the staging file changed since).
         """
+        if self.is_postgres:
+            with self._postgres_metrics() as backend:
+                yield backend
+            return
         if not self.is_spark:
             with self.connect(read_only=True) as con:
                 yield self.ibis(con)
@@ -148,6 +194,17 @@ class Warehouse:
             self.publish()
         yield spark.backend(self.spark_url, self.tables_dir, self.published())
 
+    @contextmanager
+    def _postgres_metrics(self) -> Iterator[ibis.BaseBackend]:
+        """Postgres: published first if the staging file changed since the last publish;
+        without a staging file here, the tables as published (from another machine)."""
+        from cxlens import postgres
+
+        if postgres.stale(self):
+            postgres.publish(self)
+        with postgres.backend(self) as backend:
+            yield backend
+
     def publish(self) -> list[str]:
         """Write the cleaned tables of a Spark warehouse as Parquet; no-op for DuckDB.
 
@@ -155,6 +212,10 @@ class Warehouse:
         then renamed into place, so a reader sees the old table or the new one. Returns
         the names published.
         """
+        if self.is_postgres:
+            from cxlens import postgres
+
+            return postgres.publish(self)
         if not self.is_spark:
             return []
         from cxlens import spark
@@ -179,6 +240,10 @@ class Warehouse:
 
     def stored_settings(self) -> str | None:
         """The settings the tables were last cleaned with (JSON), if the file holds any."""
+        if self.is_postgres and not self.path.exists():
+            from cxlens import postgres
+
+            return postgres.stored_settings(self)
         if self._memory is None and not self.path.exists():
             return None
         with self.connect(read_only=self._memory is None) as con:
@@ -223,9 +288,10 @@ def _spark_url(location: str) -> str:
     scheme = location.split("://", 1)[0].lower()
     if scheme not in SPARK_SCHEMES:
         raise WarehouseError(
-            f"warehouse {location!r}: cxlens keeps its tables in a DuckDB file (a path such "
-            "as 'cxlens.duckdb') or runs them on Spark ('pyspark://' in this process, "
-            "'sc://host:port' for a Spark Connect server); other URLs are not supported"
+            f"warehouse {scheme}://…: cxlens keeps its tables in a DuckDB file (a path such "
+            "as 'cxlens.duckdb'), runs them on Spark ('pyspark://' in this process, "
+            "'sc://host:port' for a Spark Connect server) or on Postgres "
+            "('postgres://user:password@host:5432/database'); other URLs are not supported"
         )
     return location
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cxlens.clean import clean_warehouse
-from cxlens.ingest import import_file
+from cxlens.pipeline import import_and_clean
 from cxlens.settings import load_settings
 from cxlens.store import Warehouse
 
@@ -36,18 +35,7 @@ def spark():
 def _load(settings, folder: Path) -> Warehouse:
     """Import every source of ``settings`` into a Spark warehouse in ``folder``, clean, publish."""
     warehouse = Warehouse("pyspark://", tables_dir=folder / "spark-tables")
-    for source in settings.sources:
-        import_file(
-            warehouse,
-            source.path,
-            table=source.table,
-            preset=source.preset,
-            timezone=source.timezone or settings.timezone,
-            sheet=source.sheet,
-            options=source.options,
-        )
-    clean_warehouse(warehouse, settings)
-    warehouse.publish()
+    import_and_clean(settings, warehouse)
     return warehouse
 
 

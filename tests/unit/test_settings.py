@@ -81,6 +81,16 @@ def test_flags_override_settings(tmp_path):
         ("[ces]\nhigher_is_easier = 'yes'\n", "true or false"),
         ("[business_hours]\nmon = '9-17'\n", "09:00-12:00"),
         ("[business_hours]\nmonday = ['09:00-17:00']\n", "unknown key 'monday'"),
+        ("[business_hours]\nholidays = ['2024-13-01']\n", "'2024-13-01' is not a calendar date"),
+        ("[business_hours]\nholidays = ['2024-3-29']\n", "not a date written YYYY-MM-DD"),
+        ("[business_hours]\nholidays = ['29.03.2024']\n", "not a date written YYYY-MM-DD"),
+        ("[business_hours]\nholidays = '2024-03-29'\n", "write a list of dates"),
+        ("[sla]\nfrist_response = '4h'\n", "unknown key 'frist_response' in [sla]"),
+        ("[sla]\nbusines_hours = true\n", "unknown key 'busines_hours' in [sla]"),
+        ("[sla]\nbusiness_hours = 'yes'\n", "[sla] business_hours = 'yes' must be true or false"),
+        ("[sla.priority.critcal]\nfirst_response = '1h'\n", "unknown priority 'critcal'"),
+        ("[sla.priority.high]\nresolve = '1h'\n", "unknown key 'resolve' in [sla.priority.high]"),
+        ("[spark]\ntables = 'x'\n", "unknown key 'tables' in [spark]"),
     ],
 )
 def test_bad_settings_are_refused_with_the_file_named(tmp_path, text, message):
@@ -91,6 +101,17 @@ def test_bad_settings_are_refused_with_the_file_named(tmp_path, text, message):
 
     assert message in str(caught.value)
     assert str(config) in str(caught.value)
+
+
+def test_holidays_and_priority_names_that_are_valid_load(tmp_path):
+    # an unquoted TOML date is a date too; 'critical' is one of urgent's names
+    config = write(
+        tmp_path,
+        "[business_hours]\nmon = ['09:00-17:00']\nholidays = [2024-10-01, '2024-10-02']\n"
+        "[sla.priority.critical]\nfirst_response = '1h'\nbusiness_hours = true\n",
+    )
+    settings = load_settings(config)
+    assert settings.sla["priority"]["critical"]["first_response"] == "1h"
 
 
 def test_missing_settings_file_is_named(tmp_path):
