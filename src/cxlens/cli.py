@@ -234,7 +234,8 @@ def kpis(
         str, typer.Option("--format", "-f", help="table, json or csv.")
     ] = "table",
     metric: Annotated[
-        list[str] | None, typer.Option("--metric", "-m", help="Only these KPI ids.")
+        list[str] | None,
+        typer.Option("--metric", "-m", help="Only these KPI ids (repeat, or comma-separate)."),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -247,6 +248,7 @@ def kpis(
 
     if output_format not in ("table", "json", "csv"):
         raise typer.BadParameter("use table, json or csv", param_hint="--format")
+    metric = [m.strip() for given in metric or [] for m in given.split(",") if m.strip()] or None
     unknown = [m for m in metric or [] if m not in KPIS]
     if unknown:
         raise typer.BadParameter(

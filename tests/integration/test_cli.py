@@ -70,6 +70,16 @@ def test_chinese_and_english_channel_names_are_one_channel(project):
     assert by_channel == {"email": 2, "phone": 1}
 
 
+def test_metric_takes_a_comma_separated_list_or_repeats(project):
+    # the same two KPIs either way; 3 tickets and RS-2's mean of 420 and 20 minutes
+    for flags in (
+        ("--metric", "tickets,resolution_mean_min"),
+        ("-m", "tickets", "-m", "resolution_mean_min"),
+    ):
+        rows = {r["metric"]: r["value"] for r in kpis(project, *flags)}
+        assert rows == {"tickets": 3, "resolution_mean_min": pytest.approx(220.0)}
+
+
 def test_kpis_csv_and_table_formats(project):
     done = cx("kpis", "--db", "w.duckdb", "--format", "csv", "--metric", "tickets", cwd=project)
     assert done.returncode == 0, done.stderr
