@@ -5,7 +5,6 @@ import datetime
 import math
 import socket
 
-import psycopg
 import pytest
 
 from cxlens.errors import WarehouseError
@@ -25,6 +24,8 @@ ODD_ROWS = """
 
 
 def _rows(url: str, sql: str):
+    import psycopg  # the [postgres] extra; `make test` collects this file without it
+
     with psycopg.connect(url) as con:
         return con.execute(sql).fetchall()
 
@@ -71,6 +72,8 @@ def test_a_failed_publish_leaves_the_published_tables_as_they_were(tmp_path, ser
 
 
 def test_a_schema_cxlens_did_not_create_is_never_replaced(tmp_path, server):
+    import psycopg
+
     with psycopg.connect(server, autocommit=True) as con:
         con.execute("CREATE SCHEMA theirs; CREATE TABLE theirs.precious (x int)")
     warehouse = _staged(tmp_path, server, "theirs")
