@@ -216,6 +216,35 @@ def test_malformed_duration_names_file_row_column_value_and_form(tmp_path, wareh
     assert f"{path}, row 3, column 'First response time (in hrs)" in str(caught.value)
 
 
+@pytest.mark.parametrize("bad", ["26:75:00", "1:99", "24:00:60", "1 day 25:00:00"])
+def test_clock_parts_out_of_range_are_row_errors(tmp_path, warehouse, bad):
+    # minutes and seconds run 0-59 (and a day's hours 0-23): 26:75:00 is a typo, not 27:15
+    path = tmp_path / "fd.csv"
+    path.write_text(FRESHDESK.format(bad=bad), encoding="utf-8")
+    with pytest.raises(RowsRejected) as caught:
+        import_file(warehouse, path, preset="freshdesk")
+    (error,) = caught.value.errors
+    assert (error.row, error.value) == (3, bad)
+    assert "below 60" in error.expected
+
+
+def test_two_part_clock_is_h_mm_in_hours_and_mm_ss_in_minutes(tmp_path, warehouse):
+    # Freshdesk's "(in hrs)" column: 01:30 is 1 h 30 min = 90 min; a canonical minutes
+    # column: 01:30 is 1 min 30 s = 1.5 min
+    path = tmp_path / "fd.csv"
+    path.write_text(FRESHDESK.format(bad="01:30"), encoding="utf-8")
+    import_file(warehouse, path, preset="freshdesk")
+    hours = query(warehouse, "SELECT first_response_minutes FROM raw_tickets ORDER BY ticket_id")
+    assert list(hours["first_response_minutes"]) == [30.0, 90.0]
+
+    other = Warehouse(tmp_path / "other.duckdb")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("ticket_id,created_at,first_response_minutes\n1,2024-03-05 09:00,01:30\n")
+    import_file(other, plain, table="tickets")
+    minutes = query(other, "SELECT first_response_minutes FROM raw_tickets")
+    assert list(minutes["first_response_minutes"]) == [1.5]
+
+
 def test_malformed_duration_leaves_the_warehouse_as_it_was(tmp_path, warehouse):
     good = tmp_path / "good.csv"
     good.write_text(FRESHDESK.format(bad="01:00:00"), encoding="utf-8")

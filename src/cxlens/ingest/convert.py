@@ -564,7 +564,11 @@ def _expected(resolved: Resolved, column: str, kind: str) -> str:
         return "a numeric score (or Good/Bad)"
     if kind == FLOAT and (column in DURATION_COLUMNS or "unit" in hints):
         unit = hints.get("unit", "minutes")
-        return f"a duration: a number of {unit}, hh:mm:ss, mm:ss or text such as '1 day 3 hours'"
+        clock = "hh:mm:ss, h:mm" if unit == "hours" else "hh:mm:ss, mm:ss"
+        return (
+            f"a duration: a number of {unit}, {clock} (minutes and seconds below 60) "
+            "or text such as '1 day 3 hours'"
+        )
     if kind == FLOAT:
         return "a number such as 1234.5, 1,234.50 or ¥99"
     if kind == INT:

@@ -129,7 +129,9 @@ _UNIT_WORDS = (
 
 # Days before a clock, as reports and spreadsheets print long durations: ``1 day
 # 03:04:05``, ``2 days, 3:04:05`` (Python's and Excel's text of a duration), ``1天 03:04``.
-_DAYS_CLOCK = r"\s*(\d+)\s*(?:d|day|days|天)\s*,?\s*(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*"
+_DAYS_CLOCK = (
+    r"\s*(\d+)\s*(?:d|day|days|天)\s*,?\s*([01]?\d|2[0-3]):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?\s*"
+)
 
 
 def one_of(words: tuple[str, ...] | list[str]) -> str:
@@ -213,13 +215,17 @@ def install_macros(con: Any) -> None:
                     + CAST(regexp_extract(lower(v), '{_DAYS_CLOCK}', 3) AS DOUBLE)
                     + coalesce(TRY_CAST(regexp_extract(lower(v), '{_DAYS_CLOCK}', 4)
                         AS DOUBLE), 0) / 60
-            WHEN regexp_full_match(v, '\d+:\d{{1,2}}:\d{{1,2}}(\.\d+)?')
+            WHEN regexp_full_match(v, '\d+:[0-5]?\d:[0-5]?\d(\.\d+)?')
                 THEN CAST(split_part(v, ':', 1) AS DOUBLE) * 60
                     + CAST(split_part(v, ':', 2) AS DOUBLE)
                     + CAST(split_part(v, ':', 3) AS DOUBLE) / 60
-            WHEN regexp_full_match(v, '\d+:\d{{1,2}}(\.\d+)?')
-                THEN CAST(split_part(v, ':', 1) AS DOUBLE)
-                    + CAST(split_part(v, ':', 2) AS DOUBLE) / 60
+            WHEN regexp_full_match(v, '\d+:[0-5]?\d(\.\d+)?')
+                -- two parts: h:mm in a column of hours, else mm:ss
+                THEN CASE WHEN factor >= 60
+                    THEN CAST(split_part(v, ':', 1) AS DOUBLE) * 60
+                        + CAST(split_part(v, ':', 2) AS DOUBLE)
+                    ELSE CAST(split_part(v, ':', 1) AS DOUBLE)
+                        + CAST(split_part(v, ':', 2) AS DOUBLE) / 60 END
             WHEN regexp_full_match(lower(v), '\s*(?:{token}\s*(?:,|and)?\s*)+')
                 THEN list_sum(list_transform(
                     regexp_extract_all(lower(v), '{token}'),
