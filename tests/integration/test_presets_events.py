@@ -362,6 +362,32 @@ def test_freshdesk_malformed_time_is_a_row_error_and_changes_nothing(tmp_path):
     assert snapshot(warehouse) == before
 
 
+def test_freshdesk_flags_other_than_true_or_false_are_row_errors(tmp_path):
+    # "maybe" in incoming and "nope" in private must not silently read as false (a
+    # private note would become a public reply); "1" and "true" are read as true
+    warehouse = Warehouse(tmp_path / "w.duckdb")
+    import_file(
+        warehouse,
+        write_json(tmp_path / "a.json", CONVERSATIONS[:2]),
+        preset="freshdesk-conversations",
+    )
+    before = snapshot(warehouse)
+    bad = [
+        {**CONVERSATIONS[0], "private": "1"},
+        {**CONVERSATIONS[1], "incoming": "maybe"},
+        {**CONVERSATIONS[2], "private": "nope"},
+    ]
+    path = write_json(tmp_path / "b.json", bad)
+    with pytest.raises(RowsRejected) as caught:
+        import_file(warehouse, path, preset="freshdesk-conversations")
+    found = [(e.row, e.canonical, e.value, e.expected) for e in caught.value.errors]
+    assert found == [
+        (2, "actor", "maybe", "incoming: true or false"),
+        (3, "kind", "nope", "private: true or false"),
+    ]
+    assert snapshot(warehouse) == before
+
+
 # -- Chatwoot messages ----------------------------------------------------------------
 
 T0 = "2024-03-04T10:00:00"

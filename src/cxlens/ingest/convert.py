@@ -579,6 +579,9 @@ def _expected(resolved: Resolved, column: str, kind: str) -> str:
 
 
 def _choice_expected(resolved: Resolved, column: str, choices: tuple[str, ...]) -> str:
+    expected = resolved.target.hints.get(column, {}).get("expected")
+    if expected:
+        return expected
     if (resolved.table.name, column) == ("survey_responses", "kind"):
         return "a survey kind: csat, nps or ces"
     return f"one of {', '.join(choices)}"

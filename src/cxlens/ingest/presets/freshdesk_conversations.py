@@ -27,8 +27,17 @@ from __future__ import annotations
 from cxlens.ingest.presets.base import Preset, Target
 from cxlens.ingest.readers import ROW
 
-_PRIVATE = "coalesce(lower(trim({private})) IN ('true', '1'), false)"
-_INCOMING = "coalesce(lower(trim({incoming})) IN ('true', '1'), false)"
+
+def _flag(field: str, when_true: str, when_false: str) -> str:
+    """``when_true``/``when_false`` for a true/false field (missing is false); any other
+    value passes through as written, so the column's check rejects it naming the cell."""
+    value = "{" + field + "}"
+    return (
+        f"sql:CASE WHEN cx_bool({value}) THEN '{when_true}' "
+        f"WHEN NOT cx_bool({value}) OR nullif(trim({value}), '') IS NULL THEN '{when_false}' "
+        f"ELSE {value} END"
+    )
+
 
 EVENTS = Target(
     table="ticket_events",
@@ -36,12 +45,16 @@ EVENTS = Target(
         "ticket_id": "ticket_id",
         "at": "created_at",
         "seq": f"sql:{ROW}",
-        "actor": f"sql:CASE WHEN {_INCOMING} THEN 'customer' ELSE 'agent' END",
+        "actor": _flag("incoming", "customer", "agent"),
         "actor_id": "user_id",
-        "kind": f"sql:CASE WHEN {_PRIVATE} THEN 'note' ELSE 'message' END",
-        "public": f"sql:NOT {_PRIVATE}",
+        "kind": _flag("private", "note", "message"),
+        "public": "sql:NOT coalesce(cx_bool({private}), false)",
     },
     attributes=("id", "source"),
+    hints={
+        "actor": {"expected": "incoming: true or false"},
+        "kind": {"expected": "private: true or false"},
+    },
 )
 
 PRESET = Preset(
