@@ -86,6 +86,17 @@ def test_truncated_json(tmp_path, warehouse):
     assert str(path) in str(error) and "JSON" in str(error)
 
 
+def test_json_array_cut_between_records(tmp_path, warehouse):
+    # two whole records, then the cut: importing them would drop the rest without a word
+    path = tmp_path / "cut.json"
+    path.write_text(
+        '[{"ticket_id": "k5", "created_at": "2024-01-01"},\n'
+        ' {"ticket_id": "k6", "created_at": "2024-01-02"},\n'
+    )
+    error = refused(warehouse, path, UnreadableFile, table="tickets")
+    assert str(path) in str(error) and "cut off" in str(error) and "']'" in str(error)
+
+
 def test_binary_garbage(tmp_path, warehouse):
     path = tmp_path / "garbage.csv"
     path.write_bytes(bytes(range(256)) * 8)

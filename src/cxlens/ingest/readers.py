@@ -498,6 +498,7 @@ def _stage_json(
     import duckdb
 
     read = read or {}
+    _check_json_ends(path, source)
     try:
         con.execute(
             "CREATE TEMP TABLE _cx_json AS SELECT row_number() OVER () AS n, json AS j, "
@@ -539,6 +540,29 @@ def _stage_json(
     )
     con.execute("DROP TABLE _cx_json")
     return Staged(keys, "json", encoding or "utf-8", None, True)
+
+
+def _check_json_ends(path: Path, source: Path) -> None:
+    """Refuse a JSON file cut off between records (``[{…}, {…},``).
+
+    DuckDB's reader stops quietly at the last whole record of a truncated array; the
+    records after the cut would be missing without a word, and a re-import would replace
+    the full data with the part. A whole file ends with ``]`` (an array) or ``}`` (an
+    object, or JSON lines).
+    """
+    with open(source, "rb") as handle:
+        head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        handle.seek(max(handle.seek(0, 2) - 64, 0))
+        tail = handle.read().rstrip(b" \t\r\n\x00")
+    if not head or not tail:
+        return
+    closing = b"]" if head[:1] == b"[" else b"}"
+    if tail[-1:] != closing:
+        raise UnreadableFile(
+            f"{path}: the JSON ends with {tail[-20:].decode('utf-8', 'replace')!r}, not "
+            f"{closing.decode()!r}: the file looks cut off; export or copy it again",
+            path,
+        )
 
 
 def _json_path(key: str) -> str:
