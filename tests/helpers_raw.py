@@ -89,3 +89,22 @@ def rule_rows(rules: list[Any], rule: str, table_name: str) -> tuple[int, list[s
     matches = [r for r in rules if r.rule == rule and r.table_name == table_name]
     assert len(matches) == 1, f"{rule} on {table_name}: {len(matches)} log entries"
     return matches[0].rows, matches[0].example_keys
+
+
+_BY_KIND = object()
+
+
+def event(
+    ticket_id, at, seq, actor, kind="message", public=_BY_KIND, status_to=None, actor_id=None
+):
+    """A ``ticket_events`` row; ``public`` defaults to true for messages, false otherwise."""
+    return {
+        "ticket_id": ticket_id,
+        "at": at,
+        "seq": seq,
+        "actor": actor,
+        "actor_id": actor_id,
+        "kind": kind,
+        "public": kind == "message" if public is _BY_KIND else public,
+        "status_to": status_to,
+    }

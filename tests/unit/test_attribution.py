@@ -10,21 +10,8 @@ expected values are worked out by hand from the times written here.
 from __future__ import annotations
 
 import pytest
-from tests.helpers_raw import clean_rows, fetch, rule_rows
 
-
-def _event(ticket_id, at, seq, actor, kind="message", actor_id=None, status_to=None):
-    public = kind == "message"
-    return {
-        "ticket_id": ticket_id,
-        "at": at,
-        "seq": seq,
-        "actor": actor,
-        "actor_id": actor_id,
-        "kind": kind,
-        "public": public,
-        "status_to": status_to,
-    }
+from helpers_raw import clean_rows, event, fetch, rule_rows
 
 
 def _response(response_id, ticket_id, responded_at, score, agent_id=None):
@@ -54,10 +41,10 @@ def test_rating_is_credited_to_the_last_human_who_served_the_ticket(tmp_path):
     # customer rates 5 at 11:00 → A's rating, although the ticket ends with no assignee
     tickets = [{"ticket_id": "sv1", "created_at": "2024-03-04 09:00"}]
     events = [
-        _event("sv1", "2024-03-04 09:00", 1, "customer"),
-        _event("sv1", "2024-03-04 10:00", 2, "agent", actor_id="A"),
-        _event("sv1", "2024-03-04 10:00", 3, "agent", "status", "A", "solved"),
-        _event("sv1", "2024-03-04 10:00", 4, "system", "assign"),
+        event("sv1", "2024-03-04 09:00", 1, "customer"),
+        event("sv1", "2024-03-04 10:00", 2, "agent", actor_id="A"),
+        event("sv1", "2024-03-04 10:00", 3, "agent", "status", actor_id="A", status_to="solved"),
+        event("sv1", "2024-03-04 10:00", 4, "system", "assign"),
     ]
     responses = [_response("r1", "sv1", "2024-03-04 11:00", 5)]
     warehouse, rules = clean_rows(
@@ -74,11 +61,11 @@ def test_rating_goes_to_whoever_served_last_before_the_survey_not_after(tmp_path
         {"ticket_id": "quiet", "created_at": "2024-03-04 09:00", "agent_id": "C"},
     ]
     events = [
-        _event("t", "2024-03-04 09:10", 1, "agent", actor_id="A"),
-        _event("t", "2024-03-04 09:20", 2, "agent", "note", "B"),  # a note is service too
-        _event("t", "2024-03-04 09:30", 3, "bot", actor_id="bot-1"),  # a bot serves no one
-        _event("t", "2024-03-04 12:00", 4, "agent", actor_id="D"),  # after the first survey
-        _event("quiet", "2024-03-04 09:00", 1, "customer", actor_id="cust"),
+        event("t", "2024-03-04 09:10", 1, "agent", actor_id="A"),
+        event("t", "2024-03-04 09:20", 2, "agent", "note", actor_id="B"),  # a note is service too
+        event("t", "2024-03-04 09:30", 3, "bot", actor_id="bot-1"),  # a bot serves no one
+        event("t", "2024-03-04 12:00", 4, "agent", actor_id="D"),  # after the first survey
+        event("quiet", "2024-03-04 09:00", 1, "customer", actor_id="cust"),
     ]
     responses = [
         _response("early", "t", "2024-03-04 10:00", 4, agent_id="C"),
@@ -111,15 +98,15 @@ TICKETS = [
     },
 ]
 EVENTS = [
-    _event("t1", "2024-01-01 09:00", 1, "customer"),
-    _event("t1", "2024-01-01 09:10", 2, "agent", actor_id="A"),
-    _event("t1", "2024-01-01 09:50", 3, "system", "assign"),
-    _event("t1", "2024-01-01 10:00", 4, "agent", "status", "B", "solved"),
-    _event("t2", "2024-01-01 09:00", 1, "customer"),
-    _event("t2", "2024-01-01 09:20", 2, "agent", actor_id="B"),
-    _event("t2", "2024-01-01 11:00", 3, "agent", "status", "B", "solved"),
-    _event("t3", "2024-01-01 09:00", 1, "customer"),
-    _event("t3", "2024-01-01 09:30", 2, "agent", actor_id="A"),
+    event("t1", "2024-01-01 09:00", 1, "customer"),
+    event("t1", "2024-01-01 09:10", 2, "agent", actor_id="A"),
+    event("t1", "2024-01-01 09:50", 3, "system", "assign"),
+    event("t1", "2024-01-01 10:00", 4, "agent", "status", actor_id="B", status_to="solved"),
+    event("t2", "2024-01-01 09:00", 1, "customer"),
+    event("t2", "2024-01-01 09:20", 2, "agent", actor_id="B"),
+    event("t2", "2024-01-01 11:00", 3, "agent", "status", actor_id="B", status_to="solved"),
+    event("t3", "2024-01-01 09:00", 1, "customer"),
+    event("t3", "2024-01-01 09:30", 2, "agent", actor_id="A"),
 ]
 
 
@@ -191,8 +178,8 @@ def test_without_events_every_figure_is_credited_to_the_assignee(tmp_path):
 def test_a_solve_by_a_bot_is_credited_to_no_agent(tmp_path):
     tickets = [{"ticket_id": "b", "created_at": "2024-03-04 09:00", "agent_id": "A"}]
     events = [
-        _event("b", "2024-03-04 09:00", 1, "customer"),
-        _event("b", "2024-03-04 09:05", 2, "bot", "status", "bot-1", "solved"),
+        event("b", "2024-03-04 09:00", 1, "customer"),
+        event("b", "2024-03-04 09:05", 2, "bot", "status", actor_id="bot-1", status_to="solved"),
     ]
     warehouse, _ = clean_rows(tmp_path, {"tickets": tickets, "ticket_events": events})
     got = fetch(warehouse, "SELECT is_solved, solved_by_agent_id FROM tickets")

@@ -9,24 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tests.helpers_raw import clean_rows, fetch, rule_rows
+
+from helpers_raw import clean_rows, event, fetch, rule_rows
 
 
 def _ticket(ticket_id, created_at, **columns):
     return {"ticket_id": ticket_id, "created_at": created_at, **columns}
-
-
-def _event(ticket_id, at, seq, actor, kind="message", public=True, status_to=None, actor_id=None):
-    return {
-        "ticket_id": ticket_id,
-        "at": at,
-        "seq": seq,
-        "actor": actor,
-        "actor_id": actor_id,
-        "kind": kind,
-        "public": public,
-        "status_to": status_to,
-    }
 
 
 TICKETS = [
@@ -43,20 +31,20 @@ TICKETS = [
 ]
 
 EVENTS = [
-    _event("fr1", "2024-03-04 09:00", 1, "customer"),
-    _event("fr1", "2024-03-04 09:05", 2, "bot", "status", False, "solved"),
-    _event("fr1", "2024-03-08 14:00", 3, "customer"),
-    _event("fr1", "2024-03-08 14:00", 4, "system", "status", False, "open"),
-    _event("fr1", "2024-03-08 14:10", 5, "agent"),
-    _event("fr2", "2024-03-04 10:00:00", 1, "customer"),
-    _event("fr2", "2024-03-04 10:00:05", 2, "bot"),
-    _event("fr2", "2024-03-04 10:30:00", 3, "agent"),
-    _event("fr3", "2024-03-04 09:00", 1, "customer"),
-    _event("fr3", "2024-03-04 09:05", 2, "agent", "note", False),
-    _event("fr3", "2024-03-04 11:00", 3, "agent", public=None),
-    _event("agent", "2024-03-04 08:01", 1, "agent"),
-    _event("agent", "2024-03-04 08:20", 2, "customer"),
-    _event("agent", "2024-03-04 08:50", 3, "agent"),
+    event("fr1", "2024-03-04 09:00", 1, "customer"),
+    event("fr1", "2024-03-04 09:05", 2, "bot", "status", False, "solved"),
+    event("fr1", "2024-03-08 14:00", 3, "customer"),
+    event("fr1", "2024-03-08 14:00", 4, "system", "status", False, "open"),
+    event("fr1", "2024-03-08 14:10", 5, "agent"),
+    event("fr2", "2024-03-04 10:00:00", 1, "customer"),
+    event("fr2", "2024-03-04 10:00:05", 2, "bot"),
+    event("fr2", "2024-03-04 10:30:00", 3, "agent"),
+    event("fr3", "2024-03-04 09:00", 1, "customer"),
+    event("fr3", "2024-03-04 09:05", 2, "agent", "note", False),
+    event("fr3", "2024-03-04 11:00", 3, "agent", public=None),
+    event("agent", "2024-03-04 08:01", 1, "agent"),
+    event("agent", "2024-03-04 08:20", 2, "customer"),
+    event("agent", "2024-03-04 08:50", 3, "agent"),
 ]
 
 
@@ -118,13 +106,13 @@ def test_events_table_keeps_its_values(cleaned):
 def test_bot_hand_off_restarts_the_clock_and_a_later_reopen_does_not(tmp_path):
     tickets = [_ticket("h", "2024-03-04 09:00")]
     events = [
-        _event("h", "2024-03-04 09:00", 1, "customer"),
-        _event("h", "2024-03-04 09:01", 2, "bot"),
-        _event("h", "2024-03-04 09:40", 3, "bot", "assign", False),
-        _event("h", "2024-03-04 10:00", 4, "agent"),
-        _event("h", "2024-03-04 11:00", 5, "agent", "status", False, "solved"),
-        _event("h", "2024-03-05 09:00", 6, "customer"),
-        _event("h", "2024-03-05 09:30", 7, "agent"),
+        event("h", "2024-03-04 09:00", 1, "customer"),
+        event("h", "2024-03-04 09:01", 2, "bot"),
+        event("h", "2024-03-04 09:40", 3, "bot", "assign", False),
+        event("h", "2024-03-04 10:00", 4, "agent"),
+        event("h", "2024-03-04 11:00", 5, "agent", "status", False, "solved"),
+        event("h", "2024-03-05 09:00", 6, "customer"),
+        event("h", "2024-03-05 09:30", 7, "agent"),
     ]
     warehouse, _ = clean_rows(tmp_path, {"tickets": tickets, "ticket_events": events})
     got = fetch(warehouse, "SELECT first_response_min, first_any_response_min FROM tickets")
@@ -147,20 +135,20 @@ def test_first_any_response_median_is_computed_from_the_events(cleaned, tmp_path
 
 # One ticket's whole life, with the export's counts deliberately wrong: the events win.
 LIFE = [
-    _event("life", "2024-01-01 09:00", 1, "customer"),  # contact 1
-    _event("life", "2024-01-01 09:05", 2, "customer"),  # still contact 1: nobody answered
-    _event("life", "2024-01-01 09:10", 3, "bot"),  # an acknowledgement ends no contact
-    _event("life", "2024-01-01 09:30", 4, "agent", actor_id="A"),  # reply 1
-    _event("life", "2024-01-01 09:40", 5, "customer"),  # contact 2
-    _event("life", "2024-01-01 09:50", 6, "agent", "note", False, actor_id="A"),  # not a reply
-    _event("life", "2024-01-01 10:00", 7, "agent", actor_id="A"),  # reply 2
-    _event("life", "2024-01-01 10:05", 8, "agent", "status", False, "solved", "A"),  # solve 1
-    _event("life", "2024-01-02 08:00", 9, "customer"),  # reopen 1, contact 3
-    _event("life", "2024-01-02 08:00", 10, "system", "status", False, "open"),  # same reopen
-    _event("life", "2024-01-02 09:00", 11, "agent", actor_id="B"),  # reply 3
-    _event("life", "2024-01-02 09:30", 12, "agent", "status", False, "已解决", "B"),  # solve 2
-    _event("life", "2024-01-05 09:30", 13, "system", "status", False, "closed"),  # same solve
-    _event("life", "2024-01-06 10:00", 14, "customer"),  # to the closed ticket: contact 4
+    event("life", "2024-01-01 09:00", 1, "customer"),  # contact 1
+    event("life", "2024-01-01 09:05", 2, "customer"),  # still contact 1: nobody answered
+    event("life", "2024-01-01 09:10", 3, "bot"),  # an acknowledgement ends no contact
+    event("life", "2024-01-01 09:30", 4, "agent", actor_id="A"),  # reply 1
+    event("life", "2024-01-01 09:40", 5, "customer"),  # contact 2
+    event("life", "2024-01-01 09:50", 6, "agent", "note", False, actor_id="A"),  # not a reply
+    event("life", "2024-01-01 10:00", 7, "agent", actor_id="A"),  # reply 2
+    event("life", "2024-01-01 10:05", 8, "agent", "status", False, "solved", "A"),  # solve 1
+    event("life", "2024-01-02 08:00", 9, "customer"),  # reopen 1, contact 3
+    event("life", "2024-01-02 08:00", 10, "system", "status", False, "open"),  # same reopen
+    event("life", "2024-01-02 09:00", 11, "agent", actor_id="B"),  # reply 3
+    event("life", "2024-01-02 09:30", 12, "agent", "status", False, "已解决", "B"),  # solve 2
+    event("life", "2024-01-05 09:30", 13, "system", "status", False, "closed"),  # same solve
+    event("life", "2024-01-06 10:00", 14, "customer"),  # to the closed ticket: contact 4
 ]
 LIFE_TICKET = _ticket(
     "life",
@@ -220,10 +208,10 @@ def test_reopened_and_still_open_is_not_solved_and_counts_no_resolution(tmp_path
         _ticket("late", "2024-01-10 09:00", solved_at="2024-01-11 09:00"),
     ]
     events = [
-        _event("rs1", "2024-01-01 09:00", 1, "customer"),
-        _event("rs1", "2024-01-02 09:00", 2, "agent", actor_id="A"),
-        _event("rs1", "2024-01-05 12:00", 3, "agent", "status", False, "solved", "A"),
-        _event("rs1", "2024-01-06 08:00", 4, "system", "status", False, "open"),
+        event("rs1", "2024-01-01 09:00", 1, "customer"),
+        event("rs1", "2024-01-02 09:00", 2, "agent", actor_id="A"),
+        event("rs1", "2024-01-05 12:00", 3, "agent", "status", False, "solved", "A"),
+        event("rs1", "2024-01-06 08:00", 4, "system", "status", False, "open"),
     ]
     warehouse, _ = clean_rows(tmp_path, {"tickets": tickets, "ticket_events": events})
     got = fetch(
@@ -251,12 +239,12 @@ def test_merge_event_excludes_the_ticket_from_created_solved_and_resolution(tmp_
         _ticket("T2", "2024-03-04 10:00", status="closed", closed_at="2024-03-04 12:00"),
     ]
     events = [
-        _event("T1", "2024-03-04 10:00", 1, "customer"),
-        _event("T1", "2024-03-04 10:30", 2, "agent", actor_id="A"),
-        _event("T1", "2024-03-04 11:00", 3, "agent", "status", False, "solved", "A"),
-        _event("T2", "2024-03-04 10:00", 1, "customer"),
-        _event("T2", "2024-03-04 12:00", 2, "agent", "merge", False, actor_id="A"),
-        _event("T2", "2024-03-04 12:00", 3, "system", "status", False, "closed"),
+        event("T1", "2024-03-04 10:00", 1, "customer"),
+        event("T1", "2024-03-04 10:30", 2, "agent", actor_id="A"),
+        event("T1", "2024-03-04 11:00", 3, "agent", "status", False, "solved", "A"),
+        event("T2", "2024-03-04 10:00", 1, "customer"),
+        event("T2", "2024-03-04 12:00", 2, "agent", "merge", False, actor_id="A"),
+        event("T2", "2024-03-04 12:00", 3, "system", "status", False, "closed"),
     ]
     warehouse, rules = clean_rows(tmp_path, {"tickets": tickets, "ticket_events": events})
     assert fetch(warehouse, "SELECT ticket_id FROM tickets WHERE is_merged") == [("T2",)]
@@ -276,22 +264,22 @@ def test_fcr_counts_solved_tickets_with_one_contact_and_no_reopen(tmp_path):
     tickets = [_ticket(t, "2024-03-04 09:00", customer_contacts=1, reopens=0) for t in "XYZ"]
     events = [
         # X: two lines before anyone answers are one contact → first contact resolution
-        _event("X", "2024-03-04 09:00", 1, "customer"),
-        _event("X", "2024-03-04 09:01", 2, "customer"),
-        _event("X", "2024-03-04 09:30", 3, "agent", actor_id="A"),
-        _event("X", "2024-03-04 09:31", 4, "agent", "status", False, "solved", "A"),
+        event("X", "2024-03-04 09:00", 1, "customer"),
+        event("X", "2024-03-04 09:01", 2, "customer"),
+        event("X", "2024-03-04 09:30", 3, "agent", actor_id="A"),
+        event("X", "2024-03-04 09:31", 4, "agent", "status", False, "solved", "A"),
         # Y: the customer had to write again after the answer → two contacts
-        _event("Y", "2024-03-04 09:00", 1, "customer"),
-        _event("Y", "2024-03-04 09:30", 2, "agent", actor_id="A"),
-        _event("Y", "2024-03-04 10:00", 3, "customer"),
-        _event("Y", "2024-03-04 10:30", 4, "agent", actor_id="A"),
-        _event("Y", "2024-03-04 10:31", 5, "agent", "status", False, "solved", "A"),
+        event("Y", "2024-03-04 09:00", 1, "customer"),
+        event("Y", "2024-03-04 09:30", 2, "agent", actor_id="A"),
+        event("Y", "2024-03-04 10:00", 3, "customer"),
+        event("Y", "2024-03-04 10:30", 4, "agent", actor_id="A"),
+        event("Y", "2024-03-04 10:31", 5, "agent", "status", False, "solved", "A"),
         # Z: solved, the customer writes again (a reopen), solved again
-        _event("Z", "2024-03-04 09:00", 1, "customer"),
-        _event("Z", "2024-03-04 09:30", 2, "agent", actor_id="A"),
-        _event("Z", "2024-03-04 09:31", 3, "agent", "status", False, "solved", "A"),
-        _event("Z", "2024-03-04 11:00", 4, "customer"),
-        _event("Z", "2024-03-04 11:30", 5, "agent", "status", False, "solved", "A"),
+        event("Z", "2024-03-04 09:00", 1, "customer"),
+        event("Z", "2024-03-04 09:30", 2, "agent", actor_id="A"),
+        event("Z", "2024-03-04 09:31", 3, "agent", "status", False, "solved", "A"),
+        event("Z", "2024-03-04 11:00", 4, "customer"),
+        event("Z", "2024-03-04 11:30", 5, "agent", "status", False, "solved", "A"),
     ]
     warehouse, _ = clean_rows(tmp_path, {"tickets": tickets, "ticket_events": events})
     got = fetch(warehouse, "SELECT ticket_id, customer_contacts, reopens FROM tickets")
@@ -305,10 +293,10 @@ def test_fcr_counts_solved_tickets_with_one_contact_and_no_reopen(tmp_path):
 def test_a_customer_message_reopens_a_solved_ticket_but_not_a_closed_one(tmp_path):
     tickets = [_ticket("s", "2024-03-04 09:00"), _ticket("c", "2024-03-04 09:00")]
     events = [
-        _event("s", "2024-03-04 09:30", 1, "agent", "status", False, "solved", "A"),
-        _event("s", "2024-03-05 09:00", 2, "customer"),
-        _event("c", "2024-03-04 09:30", 1, "agent", "status", False, "closed", "A"),
-        _event("c", "2024-03-05 09:00", 2, "customer"),
+        event("s", "2024-03-04 09:30", 1, "agent", "status", False, "solved", "A"),
+        event("s", "2024-03-05 09:00", 2, "customer"),
+        event("c", "2024-03-04 09:30", 1, "agent", "status", False, "closed", "A"),
+        event("c", "2024-03-05 09:00", 2, "customer"),
     ]
     warehouse, _ = clean_rows(tmp_path, {"tickets": tickets, "ticket_events": events})
     got = fetch(warehouse, "SELECT ticket_id, reopens, is_solved, solved_at FROM tickets")
