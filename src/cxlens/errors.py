@@ -3,6 +3,7 @@
     CxlensError
     ├── ConfigError          a cxlens.toml setting is missing or wrong (carries the file)
     ├── WarehouseError       the warehouse cannot be opened or is locked
+    ├── ModelError           a model cannot be fitted or asked this question (says why)
     └── InputError           an input file cannot be used
         ├── UnreadableFile   format or encoding not recognised, file truncated
         ├── ColumnsError     required columns missing or unknown (lists them, shows a mapping)
@@ -31,6 +32,10 @@ class ConfigError(CxlensError):
 
 class WarehouseError(CxlensError):
     """The warehouse cannot be opened, is locked, or lacks a table."""
+
+
+class ModelError(CxlensError):
+    """A model's input or learned parameters do not allow the fit or prediction asked for."""
 
 
 class InputError(CxlensError):
