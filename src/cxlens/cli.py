@@ -267,6 +267,58 @@ def kpis(
 
 
 @app.command()
+def clv(
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Observation end, YYYY-MM-DD (default: last order day)."),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "json",
+    customers: Annotated[
+        Path | None,
+        typer.Option("--customers", help="Also write each customer's value here (CSV)."),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Fit BG/NBD and Gamma-Gamma on the orders and print each model and the value totals.
+
+    Example: cxlens clv --until 1997-09-30 --format json --customers clv.csv
+    """
+    from cxlens.models.lifetime import customer_lifetime_values
+
+    if output_format not in ("json", "table"):
+        raise typer.BadParameter("use json or table", param_hint="--format")
+    settings, warehouse = _project(config, db)
+    with warehouse.connect(read_only=True) as con:
+        values = customer_lifetime_values(con, settings, until=until)
+    if customers is not None:
+        values.customers.to_csv(customers, index=False)
+        _stderr().print(f"{len(values.customers):,} customers written to {customers}")
+    result = values.to_json()
+    if output_format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _clv_table(result)
+
+
+def _clv_table(result: dict[str, Any]) -> None:
+    """The fitted parameters and the value totals as a short table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("model", "item", "value", "std. error", box=None)
+    for model in ("bgnbd", "gamma_gamma"):
+        fit = result[model]
+        for name, value in fit["params"].items():
+            table.add_row(model, name, _number(value), _number(fit["std_errors"][name]))
+        table.add_row(model, "log-likelihood", _number(fit["log_likelihood"]), "")
+    for name in ("mean", "median", "total"):
+        table.add_row("clv", name, _number(result["clv"][name]), "")
+    Console(width=200).print(table)
+    print(f"{result['customers']:,} customers up to {result['until']} in {result['time_unit']}s")
+
+
+@app.command()
 def run(
     config: ConfigOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report.")] = Path("out"),

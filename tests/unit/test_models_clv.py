@@ -281,3 +281,16 @@ def test_penalizer_shrinks_parameters_and_costs_likelihood(cdnow, weekly):
     size = sum(v**2 for v in penalized.params_.values())
     assert size < sum(v**2 for v in weekly.params_.values())
     assert penalized.log_likelihood_ < weekly.log_likelihood_
+
+
+def test_a_first_purchase_on_the_observation_end_adds_nothing_to_the_fit(cdnow, weekly):
+    # x = t_x = T = 0: the likelihood term is (alpha / (alpha + 0))^r = 1, so adding such
+    # customers leaves the estimates and the log-likelihood as they were; P(alive) is 1
+    frequency = np.append(cdnow["frequency"].to_numpy(), [0, 0])
+    recency = np.append(cdnow["recency"].to_numpy(), [0.0, 0.0])
+    T = np.append(cdnow["T"].to_numpy(), [0.0, 0.0])
+    model = BgNbd().fit(frequency, recency, T)
+    for name, value in weekly.params_.items():
+        assert model.params_[name] == pytest.approx(value, rel=1e-6)
+    assert model.log_likelihood_ == pytest.approx(weekly.log_likelihood_, abs=1e-6)
+    assert model.p_alive(0, 0.0, 0.0) == pytest.approx(1.0)

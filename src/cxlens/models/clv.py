@@ -63,7 +63,8 @@ def _check_history(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
     problems = {
         "frequency must be a whole number >= 0": (x < 0) | (x != np.round(x)),
         "recency must lie between 0 and T": (t_x < 0) | (t_x > T),
-        "T must be > 0": T <= 0,
+        # T = 0 (first purchase on the observation end) adds nothing to the likelihood
+        "T must be >= 0": T < 0,
         "a customer with frequency 0 must have recency 0": (x == 0) & (t_x > 0),
     }
     for rule, bad in problems.items():
