@@ -344,7 +344,9 @@ def test_freshdesk_conversations_become_messages_and_notes(tmp_path):
     assert json.loads(kept[0][0]) == {"id": "9001", "source": "2"}
 
 
-def test_freshdesk_malformed_time_is_a_row_error_and_changes_nothing(tmp_path):
+def refused_after_good_conversations(tmp_path, bad: list[dict]) -> list:
+    """Import two good conversations, then ``bad``: the row errors it gets, after checking
+    that the refused file left the warehouse exactly as it was."""
     warehouse = Warehouse(tmp_path / "w.duckdb")
     import_file(
         warehouse,
@@ -352,40 +354,34 @@ def test_freshdesk_malformed_time_is_a_row_error_and_changes_nothing(tmp_path):
         preset="freshdesk-conversations",
     )
     before = snapshot(warehouse)
-    bad = [CONVERSATIONS[2], {**CONVERSATIONS[3], "created_at": "yesterday"}]
     path = write_json(tmp_path / "b.json", bad)
     with pytest.raises(RowsRejected) as caught:
         import_file(warehouse, path, preset="freshdesk-conversations")
-    assert [(e.row, e.column, e.canonical, e.value) for e in caught.value.errors] == [
+    assert snapshot(warehouse) == before
+    return caught.value.errors
+
+
+def test_freshdesk_malformed_time_is_a_row_error_and_changes_nothing(tmp_path):
+    bad = [CONVERSATIONS[2], {**CONVERSATIONS[3], "created_at": "yesterday"}]
+    errors = refused_after_good_conversations(tmp_path, bad)
+    assert [(e.row, e.column, e.canonical, e.value) for e in errors] == [
         (2, "created_at", "at", "yesterday")
     ]
-    assert snapshot(warehouse) == before
 
 
 def test_freshdesk_flags_other_than_true_or_false_are_row_errors(tmp_path):
     # "maybe" in incoming and "nope" in private must not silently read as false (a
     # private note would become a public reply); "1" and "true" are read as true
-    warehouse = Warehouse(tmp_path / "w.duckdb")
-    import_file(
-        warehouse,
-        write_json(tmp_path / "a.json", CONVERSATIONS[:2]),
-        preset="freshdesk-conversations",
-    )
-    before = snapshot(warehouse)
     bad = [
         {**CONVERSATIONS[0], "private": "1"},
         {**CONVERSATIONS[1], "incoming": "maybe"},
         {**CONVERSATIONS[2], "private": "nope"},
     ]
-    path = write_json(tmp_path / "b.json", bad)
-    with pytest.raises(RowsRejected) as caught:
-        import_file(warehouse, path, preset="freshdesk-conversations")
-    found = [(e.row, e.canonical, e.value, e.expected) for e in caught.value.errors]
-    assert found == [
+    errors = refused_after_good_conversations(tmp_path, bad)
+    assert [(e.row, e.canonical, e.value, e.expected) for e in errors] == [
         (2, "actor", "maybe", "incoming: true or false"),
         (3, "kind", "nope", "private: true or false"),
     ]
-    assert snapshot(warehouse) == before
 
 
 # -- Chatwoot messages ----------------------------------------------------------------

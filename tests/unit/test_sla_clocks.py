@@ -10,18 +10,13 @@ import math
 from datetime import datetime
 
 import pytest
-from tests.helpers_raw import clean_rows, fetch
 
 from cxlens.errors import ConfigError
 from cxlens.metrics import compute_kpis
 from cxlens.settings import Settings
+from helpers_raw import clean_rows, event, fetch
 
 OFFICE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
-
-
-def event(ticket_id, at, seq, actor, kind="message", status_to=None, public=True):
-    return {"ticket_id": ticket_id, "at": at, "seq": seq, "actor": actor, "kind": kind,
-            "public": public, "status_to": status_to}  # fmt: skip
 
 
 def clocks(warehouse, metric):
@@ -71,7 +66,7 @@ def test_solving_without_a_reply_stops_the_next_response_clock(tmp_path):
         event("sl2", "2024-03-04 09:00", 1, "customer"),
         event("sl2", "2024-03-04 09:10", 2, "agent"),
         event("sl2", "2024-03-04 10:00", 3, "customer"),
-        event("sl2", "2024-03-04 10:01", 4, "agent", "status", "solved"),
+        event("sl2", "2024-03-04 10:01", 4, "agent", "status", status_to="solved"),
     ]
     tickets = [{"ticket_id": "sl2", "created_at": "2024-03-04 09:00"},
                {"ticket_id": "end", "created_at": "2024-03-04 12:00"}]  # fmt: skip
@@ -89,7 +84,7 @@ def test_solving_before_any_reply_stops_the_first_response_clock(tmp_path):
     # The same rule for the first response: created 10:00, solved 10:01 with no reply,
     # target 1 h, data ends 12:00: met (the customer is not waiting).
     events = [event("s", "2024-03-04 10:00", 1, "customer"),
-              event("s", "2024-03-04 10:01", 2, "agent", "status", "solved")]  # fmt: skip
+              event("s", "2024-03-04 10:01", 2, "agent", "status", status_to="solved")]  # fmt: skip
     tickets = [{"ticket_id": "s", "created_at": "2024-03-04 10:00"},
                {"ticket_id": "end", "created_at": "2024-03-04 12:00"}]  # fmt: skip
     warehouse, _ = clean(tmp_path, tickets, events, sla={"first_response": "1h"})
@@ -132,7 +127,7 @@ def test_several_unanswered_messages_make_one_clock_from_the_first(tmp_path):
         event("T", "2024-03-04 10:20", 4, "customer"),
         event("T", "2024-03-04 10:50", 5, "agent"),
         event("T", "2024-03-04 11:00", 6, "customer"),
-        event("T", "2024-03-04 11:05", 7, "system", "status", "solved"),
+        event("T", "2024-03-04 11:05", 7, "system", "status", status_to="solved"),
     ]
     warehouse, _ = clean(tmp_path, [{"ticket_id": "T", "created_at": "2024-03-04 09:00"}],
                          events, sla={"next_response": "1h"})  # fmt: skip
@@ -176,10 +171,10 @@ def test_resolution_clock_pauses_while_pending(tmp_path):
     # 30 minutes ran, no due time yet, running, not breached.
     # R: created 09:00, never pending, open at 18:00: 540 minutes, breached.
     events = [
-        event("P", "2024-03-04 09:30", 1, "agent", "status", "pending"),
-        event("P", "2024-03-04 11:30", 2, "customer", "status", "open"),
-        event("P", "2024-03-04 12:00", 3, "agent", "status", "solved"),
-        event("W", "2024-03-04 09:30", 1, "agent", "status", "Waiting on customer"),
+        event("P", "2024-03-04 09:30", 1, "agent", "status", status_to="pending"),
+        event("P", "2024-03-04 11:30", 2, "customer", "status", status_to="open"),
+        event("P", "2024-03-04 12:00", 3, "agent", "status", status_to="solved"),
+        event("W", "2024-03-04 09:30", 1, "agent", "status", status_to="Waiting on customer"),
     ]
     tickets = [{"ticket_id": t, "created_at": "2024-03-04 09:00"} for t in ("P", "W", "R")]
     tickets.append({"ticket_id": "end", "created_at": "2024-03-04 18:00"})
