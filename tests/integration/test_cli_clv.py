@@ -159,3 +159,40 @@ def test_too_few_repeat_buyers_is_a_model_error(tmp_path):
     done = cx("clv", "--db", "w.duckdb", cwd=tmp_path)
     assert done.returncode == 1
     assert "only 1 of 3 customers have a repeat purchase" in done.stderr
+
+
+def gamma_gamma_spend(params, x, mean_spend):
+    """Gamma-Gamma conditional mean spend (Fader & Hardie 2013, eq. 5), written out here."""
+    p, q, gamma = (params[k] for k in ("p", "q", "gamma"))
+    return p * (gamma + x * mean_spend) / (p * x + q - 1)
+
+
+def test_predicted_clv_kpi_is_the_mean_of_the_closed_form_values(sample_project):
+    # The KPI fits on the orders up to the last order day (1998-06-30); the test recomputes
+    # every buyer's value from the printed parameters and the summary with the formulas
+    # above, and compares the mean and its n.
+    done = cx("clv", "--format", "json", "--customers", "all.csv", cwd=sample_project)
+    assert done.returncode == 0, done.stderr
+    fit = json.loads(done.stdout)
+    assert fit["until"] == "1998-06-30"
+    customers = pd.read_csv(sample_project / "all.csv", dtype={"customer_id": str})
+    x, t_x, big_t = (customers[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    spend = gamma_gamma_spend(
+        fit["gamma_gamma"]["params"], x, customers["monetary_value"].to_numpy(float)
+    )
+    week_per_month = 365.25 / 12 / 7
+    params = fit["bgnbd"]["params"]
+    cumulative = [
+        expected_purchases(params, m * week_per_month, x, t_x, big_t) if m else 0 * x
+        for m in range(HORIZON_MONTHS + 1)
+    ]
+    discount = 1.10 ** (-np.arange(1, HORIZON_MONTHS + 1) / 12)
+    value = (discount @ np.diff(np.vstack(cumulative), axis=0)) * spend
+
+    done = cx("kpis", "-m", "clv_predicted_mean", "--format", "json", cwd=sample_project)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)
+    assert row["n"] == len(customers) == 2357
+    assert row["value"] == pytest.approx(value.mean(), abs=1e-4)
+    half = 1.959964 * value.std(ddof=1) / np.sqrt(len(value))
+    assert row["ci_low"] == pytest.approx(value.mean() - half, rel=1e-3)

@@ -143,7 +143,7 @@ _ENTRIES: list[Kpi] = [
     Kpi("clv_predicted_mean", "money", "all data",
         "Mean predicted value over the horizon (BG/NBD × Gamma-Gamma, discounted)",
         "预测期内的平均预测价值（BG/NBD × Gamma-Gamma，折现）",
-        implemented=False, dimensions=CUSTOMER_DIMENSIONS),
+        needs=("orders.amount", "orders.customer_id"), dimensions=CUSTOMER_DIMENSIONS),
 ]  # fmt: skip
 
 KPIS: dict[str, Kpi] = {kpi.id: kpi for kpi in _ENTRIES}

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OUTPUT = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
-WHOLE_DATA = {"clv_historical_mean"}  # period "all" whatever the grain
+WHOLE_DATA = {"clv_historical_mean", "clv_predicted_mean"}  # period "all" whatever the grain
 COUNTS = {kpi.id for kpi in KPIS.values() if kpi.unit == "count"}  # integer values
 
 

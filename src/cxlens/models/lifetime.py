@@ -111,6 +111,28 @@ def customer_lifetime_values(
     return LifetimeValues(bgnbd, gamma_gamma, until_day, time_unit, months, annual_rate, customers)
 
 
+def lifetime_values_from_purchases(
+    purchases: pd.DataFrame, settings: Settings, until: date
+) -> LifetimeValues:
+    """``customer_lifetime_values`` on completed purchases handed over as a frame.
+
+    ``purchases`` has customer_id, ordered_at_local and amount, one row per completed
+    order or per customer and day; the metrics read them from any warehouse (DuckDB,
+    Spark, Postgres) and the summary is then built by the same query as for a DuckDB
+    file, in an in-memory database, so both give the same values.
+    """
+    import duckdb
+
+    with duckdb.connect(":memory:") as con:
+        con.register("completed", purchases[["customer_id", "ordered_at_local", "amount"]])
+        con.execute(
+            "CREATE TABLE orders AS SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
+            "CAST(ordered_at_local AS TIMESTAMP) AS ordered_at_local, "
+            "CAST(amount AS DOUBLE) AS amount, 'completed' AS status FROM completed"
+        )
+        return customer_lifetime_values(con, settings, until=until)
+
+
 def _horizon_months(value: Any) -> int:
     """The horizon as whole months; the monthly discounting needs a whole number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
