@@ -29,6 +29,7 @@ SECTIONS = (
     "ces",
     "churn",
     "clv",
+    "targets",
     "sources",
 )
 # [postgres]: the local DuckDB file where import and clean run, and the Postgres schema
@@ -73,6 +74,9 @@ class Settings:
             "horizon_months": 12,
             "annual_discount_rate": 0.10,
         }
+    )
+    targets: dict[str, Any] = field(
+        default_factory=lambda: {"action": "call", "cost_per_action": 20.0, "save_rate": 0.2}
     )
     spark: dict[str, Any] = field(default_factory=dict)
     postgres: dict[str, Any] = field(default_factory=dict)
@@ -151,7 +155,18 @@ def _build(
     for key in ("timezone", "language", "currency", "warehouse"):
         if key in project:
             setattr(settings, key, str(project[key]))
-    for section in ("business_hours", "sla", "csat", "ces", "churn", "clv", "spark", "postgres"):
+    sections = (
+        "business_hours",
+        "sla",
+        "csat",
+        "ces",
+        "churn",
+        "clv",
+        "targets",
+        "spark",
+        "postgres",
+    )
+    for section in sections:
         if section in raw:
             merged = dict(getattr(settings, section))
             merged.update(raw[section])
@@ -262,7 +277,8 @@ def check_timezone(name: str, where: Path | None = None) -> ZoneInfo:
 def _validate_sections(settings: Settings) -> None:
     _validate_sla(settings.sla)
     _number(settings.csat, "csat", "satisfied_from", low=1, high=5, integer=True)
-    _number(settings.churn, "churn", "window_days", low=1, integer=True)
+    _validate_churn(settings.churn)
+    _validate_targets(settings.targets)
     _number(settings.clv, "clv", "horizon_months", low=1)
     _number(settings.clv, "clv", "annual_discount_rate", low=0, high=0.99)
     if settings.clv.get("time_unit") not in ("day", "week", "month", "quarter", "year"):
@@ -277,6 +293,40 @@ def _validate_sections(settings: Settings) -> None:
     _known_keys(settings.spark, "[spark]", ("tables_dir",))
     if not isinstance(settings.spark.get("tables_dir", "spark-tables"), str):
         raise ConfigError("[spark] tables_dir must be a folder path written as a string")
+
+
+def _validate_churn(churn: dict[str, Any]) -> None:
+    """The churn window, and attribute keys the churn model must not learn from."""
+    _known_keys(churn, "[churn]", ("window_days", "exclude"))
+    _number(churn, "churn", "window_days", low=1, integer=True)
+    exclude = churn.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(k, str) for k in exclude):
+        raise ConfigError(
+            '[churn] exclude must be a list of attribute names, e.g. exclude = ["Status"]'
+        )
+
+
+def _validate_targets(targets: dict[str, Any]) -> None:
+    """One action (``action``, ``cost_per_action``, ``save_rate``) or several to choose
+    from (``[[targets.actions]]`` with ``name``, ``cost``, ``save_rate``)."""
+    _known_keys(targets, "[targets]", ("action", "cost_per_action", "save_rate", "actions"))
+    _number(targets, "targets", "cost_per_action", low=0)
+    _number(targets, "targets", "save_rate", low=0, high=1)
+    if not isinstance(targets.get("action", "call"), str):
+        raise ConfigError('[targets] action must be a name written as a string, e.g. "call"')
+    actions = targets.get("actions", [])
+    if not isinstance(actions, list):
+        raise ConfigError("[targets] actions must be [[targets.actions]] tables")
+    for number, action in enumerate(actions, start=1):
+        where = f"[[targets.actions]] number {number}"
+        if not isinstance(action, dict):
+            raise ConfigError(f"{where} must be a table with name, cost and save_rate")
+        _known_keys(action, where, ("name", "cost", "save_rate"))
+        missing = [key for key in ("name", "cost", "save_rate") if key not in action]
+        if missing:
+            raise ConfigError(f"{where} lacks {', '.join(missing)}")
+        _number(action, f"targets.actions {action.get('name')}", "cost", low=0)
+        _number(action, f"targets.actions {action.get('name')}", "save_rate", low=0, high=1)
 
 
 SLA_TARGETS = ("first_response", "next_response", "resolution")

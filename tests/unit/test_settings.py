@@ -91,6 +91,13 @@ def test_flags_override_settings(tmp_path):
         ("[sla.priority.critcal]\nfirst_response = '1h'\n", "unknown priority 'critcal'"),
         ("[sla.priority.high]\nresolve = '1h'\n", "unknown key 'resolve' in [sla.priority.high]"),
         ("[spark]\ntables = 'x'\n", "unknown key 'tables' in [spark]"),
+        ("[churn]\nwindow = 30\n", "unknown key 'window' in [churn]"),
+        ("[churn]\nexclude = 'Status'\n", "[churn] exclude must be a list"),
+        ("[targets]\nsave_rate = 1.5\n", "[targets] save_rate = 1.5 is out of range"),
+        ("[targets]\ncost_per_action = -1\n", "[targets] cost_per_action = -1 is out of range"),
+        ("[targets]\nbudget = 100\n", "unknown key 'budget' in [targets]"),
+        ("[[targets.actions]]\nname = 'call'\ncost = 5\n", "number 1 lacks save_rate"),
+        ("[[targets.actions]]\nname = 'call'\ncost = 5\nsave_rate = 2\n", "out of range"),
     ],
 )
 def test_bad_settings_are_refused_with_the_file_named(tmp_path, text, message):
@@ -117,3 +124,17 @@ def test_holidays_and_priority_names_that_are_valid_load(tmp_path):
 def test_missing_settings_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="nowhere.toml not found"):
         load_settings(tmp_path / "nowhere.toml")
+
+
+def test_targets_take_one_action_or_several(tmp_path):
+    config = write(tmp_path, "[targets]\nsave_rate = 0.3\n")
+    assert load_settings(config).targets == {
+        "action": "call", "cost_per_action": 20.0, "save_rate": 0.3
+    }  # fmt: skip
+    config = write(
+        tmp_path,
+        "[[targets.actions]]\nname = 'call'\ncost = 30\nsave_rate = 0.25\n"
+        "[[targets.actions]]\nname = 'e-mail'\ncost = 1\nsave_rate = 0.02\n",
+    )
+    actions = load_settings(config).targets["actions"]
+    assert [a["name"] for a in actions] == ["call", "e-mail"]
