@@ -88,7 +88,7 @@ def purchase_summary(
     completed order by then: customer_id, frequency, recency, T, monetary_value.
     """
     days_per_unit = _days_per_unit(time_unit)
-    until_day = _observation_end(until)
+    until_day = observation_end(until)
     if not has_table(con, "orders"):
         raise WarehouseError(
             "the warehouse has no cleaned orders table; import an orders file with "
@@ -110,7 +110,7 @@ def _days_per_unit(time_unit: str) -> float:
     return DAYS_PER_UNIT[time_unit]
 
 
-def _observation_end(until: date | str | None) -> date | None:
+def observation_end(until: date | str | None) -> date | None:
     """``until`` as a date (a datetime keeps its day); a string must be ``YYYY-MM-DD``."""
     if until is None or isinstance(until, date):
         return until.date() if isinstance(until, datetime) else until
