@@ -410,6 +410,45 @@ def _retention_table(curves: Any) -> Any:
 
 
 @app.command()
+def drivers(
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="csat (satisfied or not) or nps (promoter or not).")
+    ] = "csat",
+    until: UntilOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Which service factors move CSAT or NPS: effects with intervals, noise marked so.
+
+    Example: cxlens drivers --outcome csat --format table
+    """
+    from cxlens.models.drivers import service_drivers
+
+    _format(output_format)
+    if outcome not in ("csat", "nps"):
+        raise typer.BadParameter(f"{outcome!r} is not csat or nps", param_hint="--outcome")
+    settings, warehouse = _project(config, db)
+    with warehouse.connect(read_only=True) as con:
+        result = service_drivers(con, settings, outcome, until=until)
+    if output_format == "json":
+        _print_json(result.to_json())
+        return
+    sentence = "sentence_zh" if settings.language == "zh" else "sentence"
+    table = result.table
+    shown = table.assign(
+        effect=table["odds_ratio"].map(lambda v: f"{v:.2f}×"),
+        interval=[
+            f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+        ],
+        driver=table["significant"].map({True: "yes", False: "no (noise)"}),
+    )[["label", "level", "effect", "interval", "n", "driver"]]
+    _print_frame(shown)
+    for line in table.loc[table["significant"], sentence]:
+        print(line)
+
+
+@app.command()
 def cohorts(
     basis: Annotated[
         str | None,

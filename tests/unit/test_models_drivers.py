@@ -382,3 +382,31 @@ def test_service_responses_need_the_tables_and_a_known_outcome(tmp_path):
         service_responses(con, settings, "csat")
     with pytest.raises(ModelError, match="csat or nps"):
         service_responses(con, settings, "ces")
+
+
+def test_times_relative_to_the_channel_subtract_its_median_log_hours(tmp_path):
+    # Chat replies in 60, 120 and 240 minutes: chat's median of ln(1 + hours) is ln 3, so
+    # the 60-minute reply is ln 2 − ln 3 relative to chat; the lone e-mail is at its median.
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("""
+        CREATE TABLE tickets AS SELECT * FROM (VALUES
+            ('T1', 'c1', TIMESTAMP '2024-01-01 08:00', 60.0, 'chat'),
+            ('T2', 'c2', TIMESTAMP '2024-01-01 09:00', 120.0, 'chat'),
+            ('T3', 'c3', TIMESTAMP '2024-01-01 10:00', 240.0, 'chat'),
+            ('T4', 'c4', TIMESTAMP '2024-01-01 11:00', 600.0, 'email')
+        ) AS t(ticket_id, customer_id, created_at, first_response_min, channel)
+    """)  # fmt: skip
+    con.execute("""
+        CREATE TABLE survey_responses AS SELECT *, responded_at AS responded_at_local FROM (VALUES
+            ('R1', 'csat', 5.0, 1.0, 5.0, 'c1', 'T1', TIMESTAMP '2024-01-02 08:00'),
+            ('R4', 'csat', 2.0, 1.0, 5.0, 'c4', 'T4', TIMESTAMP '2024-01-02 08:00')
+        ) AS r(response_id, kind, score, scale_min, scale_max, customer_id, ticket_id,
+               responded_at)
+    """)  # fmt: skip
+    answers, _ = service_responses(con, settings_with(tmp_path), "csat")
+    answers = answers.set_index("response_id")
+    assert answers.loc["R1", "first_response_vs_channel"] == pytest.approx(
+        math.log(2) - math.log(3)
+    )
+    assert answers.loc["R4", "first_response_vs_channel"] == pytest.approx(0.0)
+    con.close()

@@ -143,6 +143,13 @@ def _valid(r, kind: str):
     return (r.kind == kind) & r.score.notnull() & (r.score >= low) & (r.score <= high)
 
 
+def csat_answers(r, settings):
+    """(valid, satisfied) Ibis expressions for the rows of ``r``: the CSAT KPI's one rule,
+    for any other reader of satisfaction (the key-drivers model)."""
+    low, high = _scale(r, "csat")
+    return _valid(r, "csat"), r.score >= _threshold(settings, low, high)
+
+
 def _csat_measures(request, r) -> dict:
     valid = _valid(r, "csat")
     low, high = _scale(r, "csat")

@@ -84,6 +84,14 @@ MAX_NEWTON_STEPS = 100
 SERVICE_FACTORS: dict[str, tuple[str, str]] = {
     "first_response_log_hours": ("First response time (log hours)", "首次响应时长（对数小时）"),
     "resolution_log_hours": ("Resolution time (log hours)", "解决时长（对数小时）"),
+    "first_response_vs_channel": (
+        "First response slower than the channel's usual (log hours above its median)",
+        "首次响应慢于该渠道常态（对数小时高出渠道中位数）",
+    ),
+    "resolution_vs_channel": (
+        "Resolution slower than the channel's usual (log hours above its median)",
+        "解决慢于该渠道常态（对数小时高出渠道中位数）",
+    ),
     "reopened": ("Reopened tickets", "重开过的工单"),
     "agent_replies": ("Agent replies", "客服回复次数"),
     "customer_contacts": ("Customer contacts", "客户联系次数"),
@@ -546,11 +554,29 @@ def service_drivers(
     answers, and a ModelError when too few answers fall on either side.
     """
     responses, left_out = service_responses(con, settings, outcome, until)
-    factors = responses[[c for c in SERVICE_FACTORS if c in responses.columns]]
+    factors = responses[[c for c in _factor_names(responses) if c in responses.columns]]
     model = KeyDrivers(penalty=penalty, alpha=alpha, outcome=OUTCOMES[outcome],
                        labels=SERVICE_FACTORS)  # fmt: skip
     model.fit(factors, responses["outcome"])
     return DriverResult(outcome, model, left_out)
+
+
+def _factor_names(responses: pd.DataFrame) -> list[str]:
+    """The factors to fit: with channels known, times relative to the channel's median.
+
+    Customers judge a wait against what the channel promises (an hour is slow in chat and
+    quick by e-mail). With the channel in the model, absolute and relative times span the
+    same fit; the relative ones make each channel's own effect read "at its usual speed"
+    instead of "at the same hours", which is what a manager means by a channel's effect.
+    """
+    names = list(SERVICE_FACTORS)
+    if responses.get("channel") is not None and responses["channel"].nunique() > 1:
+        names.remove("first_response_log_hours")
+        names.remove("resolution_log_hours")
+    else:
+        names.remove("first_response_vs_channel")
+        names.remove("resolution_vs_channel")
+    return names
 
 
 def churn_drivers(
@@ -621,15 +647,15 @@ def _answers(con, settings: Settings, outcome: str, until: date | None) -> pd.Da
     """Valid answers of the kind with their 0/1 outcome, through the survey KPIs' rules."""
     import ibis
 
-    from cxlens.metrics.surveys import _scale, _threshold, _valid
+    from cxlens.metrics.surveys import csat_answers
 
     r = ibis.duckdb.from_connection(con).table("survey_responses")
     if until is not None:
         r = r.filter(r.responded_at_local.date() <= until)
     if outcome == "csat":
-        r = r.filter(_valid(r, "csat"))
-        low, high = _scale(r, "csat")
-        positive = r.score >= _threshold(settings, low, high)
+        valid, satisfied = csat_answers(r, settings)
+        r = r.filter(valid)
+        positive = satisfied
     else:
         score = r.score
         r = r.filter((r.kind == "nps") & (score == score.floor()) & score.between(0, 10))
@@ -660,6 +686,7 @@ def _ticket_factors(con) -> pd.DataFrame:
         breached = "s.breached"
     merged = "WHERE NOT coalesce(t.is_merged, false)" if "is_merged" in have else ""
     sql = f"""
+        WITH factors AS (
         SELECT t.ticket_id, {column("customer_id")} AS customer_id, t.created_at,
             {column("first_response_min", hours.format("first_response_min"))}
                 AS first_response_log_hours,
@@ -672,6 +699,13 @@ def _ticket_factors(con) -> pd.DataFrame:
             {column("category")}::VARCHAR AS category,
             {column("priority")}::VARCHAR AS priority
         FROM tickets t {join} {merged}
+        )
+        SELECT *,
+            first_response_log_hours - median(first_response_log_hours)
+                OVER (PARTITION BY channel) AS first_response_vs_channel,
+            resolution_log_hours - median(resolution_log_hours)
+                OVER (PARTITION BY channel) AS resolution_vs_channel
+        FROM factors
     """
     return con.execute(sql).df()
 
