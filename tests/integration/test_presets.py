@@ -52,6 +52,7 @@ def test_every_preset_is_documented():
         "kaggle-support-tickets",
         "servicenow-incidents",
         "ibm-telco",
+        "uci-online-retail",
         "cdnow",
         "chatwoot-csat",
         "chatwoot-reports",

@@ -57,6 +57,20 @@ def orders(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def order_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """The shop's order lines: whole quantities, prices with two decimals."""
+    return pd.DataFrame(
+        {
+            "order_id": lines["order_id"],
+            "line_no": lines["line_no"],
+            "product_id": lines["product_id"],
+            "product_name": lines["product_name"],
+            "quantity": lines["quantity"],
+            "unit_price": lines["unit_price"].map("{:.2f}".format),
+        }
+    )
+
+
 def subscriptions(plans: pd.DataFrame) -> pd.DataFrame:
     """The care plans as the billing system exports them; a running plan has no end."""
     return pd.DataFrame(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cxlens.sample import exports, people
 from cxlens.sample.events import make_events
+from cxlens.sample.lines import make_order_lines
 from cxlens.sample.orders import make_orders
 from cxlens.sample.subscriptions import make_subscriptions
 from cxlens.sample.surveys import make_surveys
@@ -27,6 +28,7 @@ class SampleData:
 
     customers: pd.DataFrame
     orders: pd.DataFrame
+    order_lines: pd.DataFrame
     tickets: pd.DataFrame
     ticket_events: pd.DataFrame
     survey_responses: pd.DataFrame
@@ -35,8 +37,8 @@ class SampleData:
 
 
 def generate(seed: int = 7) -> SampleData:
-    """The whole sample for ``seed``: 10,000 customers, ~14,400 orders, ~2,400 care plans
-    and ~24,000 tickets."""
+    """The whole sample for ``seed``: 10,000 customers, ~14,400 orders with their lines,
+    ~2,400 care plans and ~24,000 tickets."""
     rng = np.random.default_rng(seed)
     customers = people.make_customers(rng)
     agents = people.agents_frame()
@@ -54,10 +56,13 @@ def generate(seed: int = 7) -> SampleData:
     events = make_events(tickets, rng)
     _count_messages(tickets, events)
     surveys = make_surveys(tickets, orders, agents, rng)
+    ticket_export = exports.tickets(tickets, rng)
+    lines = make_order_lines(orders, rng)  # last, so that the draws before keep their values
     return SampleData(
         customers=exports.customers(everyone),
         orders=exports.orders(orders),
-        tickets=exports.tickets(tickets, rng),
+        order_lines=exports.order_lines(lines),
+        tickets=ticket_export,
         ticket_events=exports.ticket_events(events),
         survey_responses=exports.survey_responses(surveys),
         subscriptions=exports.subscriptions(plans),

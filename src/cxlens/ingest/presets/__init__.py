@@ -24,6 +24,7 @@ MODULES = (
     "freshdesk_conversations",
     "chatwoot_messages",
     "cdnow",
+    "online_retail",
     "chatwoot",
     "zammad",
 )
