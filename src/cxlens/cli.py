@@ -449,6 +449,67 @@ def drivers(
 
 
 @app.command()
+def targets(
+    budget: Annotated[
+        float, typer.Option("--budget", "-b", help="What the actions may cost in all (currency).")
+    ],
+    until: UntilOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for targets.csv and targets.xlsx.")
+    ] = Path("out"),
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    top: Annotated[int, typer.Option("--top", help="Rows shown in the table.")] = 20,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The retention call list: whom to contact with which offer within the budget.
+
+    Expected saved value = P(churn) × save rate × value − cost, with the actions of
+    [targets] in cxlens.toml. Example: cxlens targets --budget 500 --out out
+    """
+    from cxlens.actions.retention import retention_targets
+
+    _format(output_format, ("table", "json"))
+    if budget < 0:
+        raise typer.BadParameter("the budget cannot be negative", param_hint="--budget")
+    settings, warehouse = _project(config, db)
+    with warehouse.connect(read_only=True) as con:
+        result = retention_targets(con, settings, budget, until=until)
+    calls = result.calls
+    out.mkdir(parents=True, exist_ok=True)
+    calls.write_csv(out / "targets.csv")
+    calls.write_xlsx(out / "targets.xlsx")
+    _stderr().print(f"{len(calls.rows):,} customers written to {out / 'targets.csv'} and .xlsx")
+    if output_format == "json":
+        _print_json(result.to_json())
+        return
+    shown = calls.rows.head(top)[
+        ["rank", "customer_id", "action", "p_churn", "value", "expected_saved_value", "reasons"]
+    ].assign(p_churn=lambda f: f["p_churn"].map(lambda v: f"{v:.0%}"))
+    _print_frame(shown)
+    print(_targets_line(result, settings.currency))
+
+
+def _targets_line(result: Any, currency: str) -> str:
+    """One sentence: how many, what it costs, what it keeps, how close to the best."""
+    calls = result.calls
+    if calls.rows.empty:
+        return (
+            f"No customer is worth an action: for each of the {len(result.customers):,} scored, "
+            "P(churn) × save rate × value stays below the cost. Lower [targets] "
+            "cost_per_action, raise save_rate, or check the values."
+        )
+    quality = (
+        "the best possible" if calls.method == "exact" else f"within {calls.gap:.2%} of the best"
+    )
+    return (
+        f"{len(calls.rows):,} customers, cost {calls.total_cost:,.2f} of {calls.budget:,.2f} "
+        f"{currency}, expected saved value {calls.total_expected_value:,.2f} {currency} "
+        f"({quality}; values from {result.value_basis})."
+    )
+
+
+@app.command()
 def cohorts(
     basis: Annotated[
         str | None,

@@ -294,3 +294,22 @@ def test_a_first_purchase_on_the_observation_end_adds_nothing_to_the_fit(cdnow, 
         assert model.params_[name] == pytest.approx(value, rel=1e-6)
     assert model.log_likelihood_ == pytest.approx(weekly.log_likelihood_, abs=1e-6)
     assert model.p_alive(0, 0.0, 0.0) == pytest.approx(1.0)
+
+
+def test_compress_rows_matches_a_pandas_group_count_on_three_columns():
+    # Weighted counts of identical (x, t_x, T) rows, recounted with pandas groupby.
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 4, 5_000).astype(float)
+    t_x = rng.integers(0, 6, 5_000) / 7
+    big_t = 5 + rng.integers(0, 3, 5_000) / 7
+    weights = rng.integers(1, 4, 5_000).astype(float)
+    columns, summed = compress_rows([x, t_x, big_t], weights)
+    got = pd.Series(summed, index=pd.MultiIndex.from_arrays(columns)).sort_index()
+    want = pd.Series(weights).groupby([x, t_x, big_t]).sum().sort_index()
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy())
+    assert got.index.equals(want.index)
+
+
+def test_a_table_instead_of_a_column_is_a_model_error():
+    with pytest.raises(ModelError, match="one value per customer"):
+        BgNbd().fit(np.ones((2, 3)), np.ones(2), np.ones(2))

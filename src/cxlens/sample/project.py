@@ -174,6 +174,19 @@ time_unit = "week"
 horizon_months = 12
 annual_discount_rate = 0.10
 
+# Retention offers for `cxlens targets --budget B`: a call from the care team (about
+# ten minutes of an agent's time) or a coupon by text message; the save rates are the
+# company's guesses until a campaign measures them.
+[[targets.actions]]
+name = "call"
+cost = 5.0
+save_rate = 0.25
+
+[[targets.actions]]
+name = "coupon"
+cost = 1.0
+save_rate = 0.06
+
 # The company's exports: canonical headers, naive local times in Shanghai. Churn is
 # the care plan's (subscriptions); lifetime value comes from the orders.
 {sources}
