@@ -449,6 +449,61 @@ def drivers(
 
 
 @app.command()
+def churn(
+    until: UntilOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    customers: Annotated[
+        Path | None,
+        typer.Option("--customers", help="Also write each customer's risk and reasons (CSV)."),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Customers shown in the table.")] = 20,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Churn risk per active customer, how well the model predicted held-out churn, and why.
+
+    Example: cxlens churn --format table --customers risk.csv
+    """
+    from cxlens.models.churn import predict_churn
+    from cxlens.report.exports import write_csv
+
+    _format(output_format, ("table", "json"))
+    settings, warehouse = _project(config, db)
+    with warehouse.connect(read_only=True) as con:
+        prediction = predict_churn(con, settings, until=until)
+    if customers is not None:
+        write_csv(prediction.customers, customers)
+        _stderr().print(f"{len(prediction.customers):,} customers written to {customers}")
+    if output_format == "json":
+        _print_json(prediction.to_json())
+        return
+    shown = prediction.customers.head(top).assign(
+        p_churn=lambda f: f["p_churn"].map(lambda v: f"{v:.1%}")
+    )
+    _print_frame(shown)
+    print(_churn_line(prediction))
+
+
+def _churn_line(prediction: Any) -> str:
+    """How well the model ranked held-out churn, in one sentence."""
+    validation = prediction.validation
+    auc = validation["metrics"]["roc_auc"]
+    lift = validation["metrics"]["top_decile_lift"]
+    how = {"time_split": "a later window held out", "stratified_cv": "5-fold cross-validation"}
+    spread = (
+        f"95 % {auc['low']:.2f}–{auc['high']:.2f}"
+        if "low" in auc and auc["low"] is not None
+        else f"± {auc.get('sd', float('nan')):.2f}"
+    )
+    return (
+        f"ROC AUC {auc['value']:.2f} ({spread}) on {how.get(validation['method'], validation['method'])}; "
+        f"the riskiest tenth churned {lift['value']:.1f}× as often as average "
+        f"(base rate {validation['base_rate']:.1%} within {validation['window_days']} days). "
+        f"{len(prediction.customers):,} active customers scored."
+    )
+
+
+@app.command()
 def targets(
     budget: Annotated[
         float, typer.Option("--budget", "-b", help="What the actions may cost in all (currency).")

@@ -166,7 +166,7 @@ def _threshold(settings, low, high):
     points = high - low + 1
     top_boxes = ibis.cases((points <= 3, 1), (points <= 7, 2), else_=3)
     threshold = high - top_boxes + 1
-    for (scale_low, scale_high), satisfied_from in _overrides(settings).items():
+    for (scale_low, scale_high), satisfied_from in satisfied_thresholds(settings).items():
         on_scale = (low == scale_low) & (high == scale_high)
         threshold = ibis.ifelse(on_scale, float(satisfied_from), threshold)
     return threshold
@@ -175,7 +175,7 @@ def _threshold(settings, low, high):
 SCALE_KEY = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*[-–]\s*(-?\d+(?:\.\d+)?)\s*")
 
 
-def _overrides(settings) -> dict[tuple[float, float], float]:
+def satisfied_thresholds(settings) -> dict[tuple[float, float], float]:
     """Satisfied thresholds set per scale: ``satisfied_from`` (1–5), ``satisfied_from_by_scale``.
 
     A threshold must lie on its scale; a bad key or value is a ConfigError naming it.
