@@ -61,7 +61,7 @@ def run_project(
     result.imports, result.cleaning = import_and_clean(settings, warehouse, progress)
 
     insights = build_insights(warehouse, settings, month)
-    result.outputs = render_report(insights, warehouse, Path(out_dir))
+    result.outputs = render_report(insights, warehouse, Path(out_dir), settings=settings)
     result.summary = summary_text(insights) + _written(result.outputs)
     return result
 

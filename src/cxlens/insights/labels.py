@@ -178,6 +178,185 @@ LABELS: dict[str, dict[str, str]] = {
     "due_at_local": {"en": "Due (local)", "zh": "到期时间（当地）"},
     "stopped_at_local": {"en": "Stopped (local)", "zh": "停止时间（当地）"},
     "elapsed_min": {"en": "Elapsed (min)", "zh": "已计时（分钟）"},
+    # Predictions section and the call-list sheet
+    "section_predictions": {"en": "Predictions", "zh": "预测"},
+    "predictions_note": {
+        "en": "The models below read all the data up to its last day, not only the report "
+        "month, and look ahead from there.",
+        "zh": "以下模型使用截至数据最后一天的全部数据（不只是报告月份），并由此向前预测。",
+    },
+    "pred_lifetime": {"en": "Customer lifetime value", "zh": "客户终身价值"},
+    "pred_churn": {"en": "Churn risk", "zh": "流失风险"},
+    "pred_drivers": {"en": "What moves CSAT", "zh": "影响满意度的因素"},
+    "pred_survival": {"en": "How long customers stay", "zh": "客户留存时长"},
+    "pred_calls": {"en": "Whom to contact first", "zh": "优先挽留名单"},
+    "cannot_compute": {
+        "en": "{part} cannot be computed because {reason}.",
+        "zh": "无法计算{part}，因为{reason}。",
+    },
+    "reason_lifetime_data": {
+        "en": "the warehouse holds no orders",
+        "zh": "数据仓库中没有订单",
+    },
+    "reason_lifetime_model": {
+        "en": "too few customers bought more than once to fit the purchase model",
+        "zh": "复购客户太少，无法拟合购买模型",
+    },
+    "reason_churn_data": {
+        "en": "the warehouse holds neither subscriptions nor orders",
+        "zh": "数据仓库中既没有订阅也没有订单",
+    },
+    "reason_churn_model": {
+        "en": "too few customers left, or stayed, to check a churn model honestly",
+        "zh": "流失或留存的客户太少，无法可靠地检验流失模型",
+    },
+    "reason_drivers_data": {
+        "en": "the warehouse holds no tickets with CSAT answers",
+        "zh": "数据仓库中没有带满意度评价的工单",
+    },
+    "reason_drivers_model": {
+        "en": "too few CSAT answers fall on either side (satisfied or not), or no service "
+        "factor varies",
+        "zh": "满意或不满意的评价太少，或没有变化的服务因素",
+    },
+    "reason_survival_data": {
+        "en": "the warehouse holds neither subscriptions nor orders",
+        "zh": "数据仓库中既没有订阅也没有订单",
+    },
+    "reason_survival_model": {
+        "en": "the customers' start and end dates do not allow a retention curve",
+        "zh": "客户的开始和结束日期不足以绘制留存曲线",
+    },
+    "reason_failed": {
+        "en": "its model stopped with an unexpected error (the log has the details)",
+        "zh": "模型意外出错（详情见日志）",
+    },
+    "reason_calls_churn": {
+        "en": "it needs the churn risk, which cannot be computed",
+        "zh": "它依赖流失风险，而流失风险无法计算",
+    },
+    "reason_calls_model": {
+        "en": "no customer at risk could be given a value (that needs orders, or "
+        "subscriptions with a monthly fee)",
+        "zh": "无法为任何有风险的客户估值（需要订单，或带月费的订阅）",
+    },
+    "customers_count": {"en": "Customers", "zh": "客户数"},
+    "clv_axis": {
+        "en": "Value over the next {months} months ({currency}, discounted)",
+        "zh": "未来 {months} 个月的价值（{currency}，已折现）",
+    },
+    "clv_sentence": {
+        "en": "{customers} customers, each valued over the next {months} months at an annual "
+        "discount rate of {rate}: mean {mean}, median {median}, total {total} {currency}. "
+        "Bars run to the 99th percentile ({cap}); higher values fall in the last bar.",
+        "zh": "共 {customers} 位客户，按年折现率 {rate} 估算未来 {months} 个月的价值：平均 {mean}，"
+        "中位数 {median}，合计 {total} {currency}。柱形到第 99 百分位（{cap}）为止，"
+        "更高的值计入最后一栏。",
+    },
+    "churn_axis": {
+        "en": "Chance of leaving within {days} days",
+        "zh": "{days} 天内流失的概率",
+    },
+    "band_from": {"en": "{band} risk from {value}", "zh": "{band}风险起点 {value}"},
+    "risk_high": {"en": "high", "zh": "高"},
+    "risk_medium": {"en": "medium", "zh": "中"},
+    "risk_low": {"en": "low", "zh": "低"},
+    "churn_validation_time_split": {
+        "en": "ROC AUC {value} (95 % {low}–{high}), time split, n = {n}",
+        "zh": "ROC AUC {value}（95% 区间 {low}–{high}），按时间切分验证，n = {n}",
+    },
+    "churn_validation_stratified_cv": {
+        "en": "ROC AUC {value} (± {sd} over {folds} folds, {low}–{high}), stratified "
+        "{folds}-fold cross-validation, n = {n}",
+        "zh": "ROC AUC {value}（{folds} 折标准差 ± {sd}，范围 {low}–{high}），"
+        "{folds} 折分层交叉验证，n = {n}",
+    },
+    "churn_sentence": {
+        "en": "Of the {customers} customers active on {day}, {high} ({share}) are at high "
+        "risk: a chance of leaving within {days} days of at least {threshold}, where the "
+        "usual rate is {base}.",
+        "zh": "在 {day} 仍活跃的 {customers} 位客户中，有 {high} 位（{share}）属于高风险："
+        "{days} 天内流失的概率不低于 {threshold}，而通常的流失率为 {base}。",
+    },
+    "churn_auc_meaning": {
+        "en": "ROC AUC is the chance that the model ranks a customer who left above one who "
+        "stayed, on customers it had not seen: 0.5 is guessing, 1 is perfect. The tenth it "
+        "ranked riskiest left {lift} times as often as average.",
+        "zh": "ROC AUC 是模型在未见过的客户中把流失客户排在留存客户之前的概率：0.5 相当于随机猜测，"
+        "1 为完美。模型认为风险最高的 10% 客户，流失比例是平均水平的 {lift} 倍。",
+    },
+    "drivers_axis": {
+        "en": "Odds ratio of a satisfied answer (log scale; 1 = no effect)",
+        "zh": "满意评价的几率比（对数刻度；1 = 无影响）",
+    },
+    "drivers_noise": {"en": "noise", "zh": "噪声"},
+    "drivers_note": {
+        "en": "Bars run from 1 to each factor's odds ratio, whiskers show its 95 % interval. "
+        "Grey bars, marked noise, are not told apart from chance once the {tested} effects "
+        "tested are allowed for. {rows} CSAT answers, {positive} of them satisfied.",
+        "zh": "柱形从 1 画到各因素的几率比，须线为 95% 区间。标为“噪声”的灰色柱形在考虑所检验的 {tested} "
+        "个效应后，无法与偶然区分。共 {rows} 条满意度评价，其中 {positive} 条为满意。",
+    },
+    "drivers_none": {
+        "en": "No factor is told apart from noise.",
+        "zh": "没有因素能与噪声区分开。",
+    },
+    "survival_axis_x": {"en": "Days as a customer", "zh": "成为客户后的天数"},
+    "survival_axis_y": {"en": "Still a customer", "zh": "仍为客户的比例"},
+    "survival_by_plan": {"en": "By plan", "zh": "按套餐"},
+    "survival_by_segment": {"en": "By segment", "zh": "按客户分群"},
+    "survival_group_all": {"en": "all customers", "zh": "全部客户"},
+    "survival_group_other": {"en": "other (small groups)", "zh": "其他（小分组）"},
+    "survival_group_no_tickets": {"en": "no tickets", "zh": "无工单"},
+    "survival_note": {
+        "en": "Shaded: 95 % interval. {customers} customers, counted from their first "
+        "{basis}; a customer still with us on {until} counts as retained up to that day.",
+        "zh": "阴影为 95% 区间。共 {customers} 位客户，从其首次{basis}起计算；到 {until} "
+        "仍在的客户计为留存至该日。",
+    },
+    "survival_basis_subscriptions": {"en": "subscription", "zh": "订阅"},
+    "survival_basis_orders": {"en": "order", "zh": "下单"},
+    "logrank_differ": {
+        "en": "the curves differ at 5 % (log-rank {p})",
+        "zh": "各曲线在 5% 水平上存在差异（log-rank 检验 {p}）",
+    },
+    "logrank_same": {
+        "en": "the curves do not differ at 5 % (log-rank {p})",
+        "zh": "各曲线在 5% 水平上没有差异（log-rank 检验 {p}）",
+    },
+    "survival_test": {"en": "{by}, {sentence}.", "zh": "{by}，{sentence}。"},
+    "logrank_none": {
+        "en": "one group only, or no customer left: no comparison",
+        "zh": "只有一个分组或没有客户流失：无法比较",
+    },
+    "calls_summary": {
+        "en": "Budget {budget} {currency}: what giving the {contacts} customers at the top the "
+        "dearest offer would cost. The plan contacts {rows} customers for {spent} and is "
+        "expected to keep {saved} {currency} of value ({method}).",
+        "zh": "预算 {budget} {currency}：即向排名前 {contacts} 位的客户提供最贵措施的费用。"
+        "方案联系 {rows} 位客户，花费 {spent}，预期挽回价值 {saved} {currency}（{method}）。",
+    },
+    "calls_exact": {"en": "the best possible plan", "zh": "最优方案"},
+    "calls_greedy": {
+        "en": "at most {gap} below the best possible plan",
+        "zh": "与最优方案相差不超过 {gap}",
+    },
+    "calls_empty": {
+        "en": "No customer is worth an offer: chance of leaving × save rate × value stays "
+        "below the cost of every offer.",
+        "zh": "没有值得挽留的客户：对每项措施，流失概率 × 挽回率 × 客户价值都低于其成本。",
+    },
+    "rank": {"en": "#", "zh": "序号"},
+    "risk_band": {"en": "Risk", "zh": "风险"},
+    "p_churn": {"en": "Chance of leaving", "zh": "流失概率"},
+    "customer_value": {"en": "Value", "zh": "客户价值"},
+    "expected_saved_value": {"en": "Expected saved value", "zh": "预期挽回价值"},
+    "action": {"en": "Action", "zh": "措施"},
+    "cost": {"en": "Cost", "zh": "成本"},
+    "reasons": {"en": "Why at risk", "zh": "风险原因"},
+    "next_best_product": {"en": "Product to offer", "zh": "推荐产品"},
+    "because": {"en": "Because they bought", "zh": "依据已购产品"},
+    "sheet_call_list": {"en": "Call list", "zh": "挽留名单"},
     # Terminal summary
     "summary_header": {
         "en": "KPIs for {month} (compared with {previous} and {year_ago})",

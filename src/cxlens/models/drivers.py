@@ -650,6 +650,14 @@ def _answers(con, settings: Settings, outcome: str, until: date | None) -> pd.Da
     from cxlens.metrics.surveys import csat_answers
 
     r = ibis.duckdb.from_connection(con).table("survey_responses")
+    missing = {"response_id", "kind", "score", "responded_at", "responded_at_local"} - set(
+        r.columns
+    )
+    if missing:
+        raise WarehouseError(
+            f"survey_responses lacks {', '.join(sorted(missing))}: it was not built by "
+            "cxlens's cleaning; run cxlens run (or cxlens import) to rebuild it"
+        )
     if until is not None:
         r = r.filter(r.responded_at_local.date() <= until)
     if outcome == "csat":

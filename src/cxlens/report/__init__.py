@@ -1,8 +1,8 @@
 """The monthly report: one offline HTML file, an Excel workbook and CSV exports.
 
-``write_report`` assembles the insights once (``cxlens.insights``) and renders
-every output from them, so the page, the workbook and the CSV files show the
-same numbers. See docs/report.md.
+``write_report`` assembles the insights once (``cxlens.insights``) and the
+predictions once (``report.predictions``), and renders every output from them, so
+the page, the workbook and the CSV files show the same numbers. See docs/report.md.
 """
 
 from __future__ import annotations
@@ -27,32 +27,51 @@ def write_report(
     """
     from cxlens.insights import build_insights
 
-    return render_report(build_insights(warehouse, settings, month), warehouse, out_dir)
+    insights = build_insights(warehouse, settings, month)
+    return render_report(insights, warehouse, out_dir, settings=settings)
 
 
-def render_report(insights: Any, warehouse: Any, out_dir: Path) -> dict[str, Path]:
+def render_report(
+    insights: Any, warehouse: Any, out_dir: Path, settings: Any | None = None
+) -> dict[str, Path]:
     """Write the report files from insights already assembled (see ``write_report``).
 
-    The warehouse is read only for the month's details: distributions, the arrival
-    heatmap, the tickets and the comments.
+    The warehouse is read for the month's details (distributions, the arrival heatmap,
+    the tickets and the comments) and for the predictions, which the models compute
+    with ``settings``; without them, with the settings the warehouse was last cleaned
+    with (what ``--db`` commands use), in the insights' language.
     """
     from cxlens.insights.periods import month_bounds
     from cxlens.report.detail import read_details
     from cxlens.report.exports import write_csv
     from cxlens.report.html import render_html
+    from cxlens.report.predictions import read_predictions
     from cxlens.report.workbook import write_workbook
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     details = read_details(warehouse, month_bounds(insights.month))
+    predictions = read_predictions(warehouse, settings or _warehouse_settings(warehouse, insights))
 
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(insights, details), encoding="utf-8")
+    html_path.write_text(render_html(insights, details, predictions), encoding="utf-8")
     paths = {
         "html": html_path,
-        "xlsx": write_workbook(insights, details, out_dir / "report.xlsx"),
+        "xlsx": write_workbook(insights, details, out_dir / "report.xlsx", predictions),
         "kpis_csv": write_csv(insights.kpis, out_dir / "kpis.csv"),
         "tickets_csv": write_csv(details.tickets, out_dir / "tickets.csv"),
     }
     log.info("report for %s written to %s", insights.month, out_dir)
     return paths
+
+
+def _warehouse_settings(warehouse: Any, insights: Any) -> Any:
+    """The settings stored with the cleaned tables (defaults if none), in the report's
+    language and time zone."""
+    from cxlens.settings import Settings
+
+    overrides = {"language": insights.lang, "timezone": insights.timezone}
+    stored = warehouse.stored_settings()
+    if stored:
+        return Settings.from_stored(stored, warehouse.location, overrides)
+    return Settings(language=insights.lang, timezone=insights.timezone)

@@ -1,12 +1,17 @@
-"""The report's charts as Plotly figures: trends, duration histograms, the arrival heatmap.
+"""The report's charts as Plotly figures: trends, duration histograms, the arrival heatmap,
+and the predictions (customer histograms, key drivers, retention curves).
 
-Figures carry no untrusted text (only month labels, numbers and our own labels),
-and Plotly escapes what it embeds in any case. They are rendered into the HTML
-without plotly.js; the report inlines the library once.
+Most figures carry no untrusted text (only month labels, numbers and our own labels).
+The drivers and retention charts name categories, channels, plans and segments as the
+data spell them; Plotly reads a few HTML tags in text, so those names are escaped first
+(Plotly's JSON escapes ``<`` in any case, so nothing can end the page's script). Figures
+are rendered into the HTML without plotly.js; the report inlines the library once.
 """
 
 from __future__ import annotations
 
+import textwrap
+from html import escape
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -221,3 +226,196 @@ def heatmap_figure(arrivals: pd.DataFrame, lang: str) -> go.Figure:
     figure.update_yaxes(autorange="reversed", title=label("weekday", lang))
     figure.update_xaxes(title=label("hour", lang), type="category")
     return _layout(figure, label("section_heatmap", lang), 330)
+
+
+# ---------------------------------------------------------------------------------------
+# Predictions: customer histograms, key drivers, retention curves
+
+GROUP_COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777")
+DRIVER = "#2563eb"
+NOISE = "#cbd5e1"
+BAND_OPACITY = 0.15
+# Driver labels wrap at this many characters, so that long factor names keep the plot wide.
+LABEL_WIDTH = 60
+
+
+def customer_histogram(
+    bins: pd.DataFrame,
+    markers: list[tuple[str, float, str]],
+    title: str,
+    axis_title: str,
+    lang: str,
+    tickformat: str = ",",
+) -> go.Figure:
+    """Customers per bin of a prediction (``capped_bins``), with named vertical lines.
+
+    ``markers`` are (legend text, value, colour); the legend names each line with its
+    value, so the chart reads without hovering.
+    """
+    import plotly.graph_objects as go
+
+    centres = (bins["bin_start"] + bins["bin_end"]) / 2
+    figure = go.Figure(
+        go.Bar(
+            x=centres,
+            y=bins["customers"],
+            width=bins["bin_end"] - bins["bin_start"],
+            marker={"color": BARS},
+            showlegend=False,
+            hovertext=[f"{count:,}" for count in bins["customers"]],
+            hoverinfo="x+text",
+        )
+    )
+    top = float(bins["customers"].max()) * 1.05
+    for name, value, colour in markers:
+        figure.add_trace(
+            go.Scatter(
+                x=[value, value],
+                y=[0, top],
+                mode="lines",
+                name=name,
+                line={"color": colour, "width": 2, "dash": "dash"},
+                hoverinfo="name",
+            )
+        )
+    figure.update_xaxes(title=axis_title, tickformat=tickformat)
+    figure.update_yaxes(title=label("customers_count", lang))
+    return _layout(figure, title, 340, legend=True)
+
+
+def drivers_figure(table: pd.DataFrame, title: str, lang: str) -> go.Figure:
+    """Odds ratios as horizontal bars from 1 on a log axis, with 95 % whiskers.
+
+    ``table`` is ``DriverResult.table`` (ranked, strongest driver first). Significant
+    drivers are blue; the rest are grey and their labels end in "noise". Each label
+    carries its n. Labels come from the data (category and channel names), so they are
+    escaped before Plotly, which reads a few HTML tags in text, sees them.
+    """
+    import plotly.graph_objects as go
+
+    rows = table.iloc[::-1].reset_index(drop=True)  # Plotly puts the first row at the bottom
+    text_column = "label_zh" if lang == "zh" else "label"
+    noise = label("drivers_noise", lang)
+    # no-break spaces keep "n = 563" and "· noise" whole when a label wraps
+    names = [
+        _wrapped(
+            f"{text} ·\u00a0n\u00a0=\u00a0{n:,}" + ("" if significant else f"\u00a0·\u00a0{noise}")
+        )
+        for text, n, significant in zip(
+            rows[text_column], rows["n"], rows["significant"], strict=True
+        )
+    ]
+    colours = [DRIVER if significant else NOISE for significant in rows["significant"]]
+    ratio = rows["odds_ratio"].to_numpy(float)
+    hover = [
+        f"{ratio:.2f} ({low:.2f}–{high:.2f})"
+        for ratio, low, high in zip(ratio, rows["ci_low"], rows["ci_high"], strict=True)
+    ]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            y=rows.index,
+            x=ratio - 1,
+            base=1,
+            orientation="h",
+            marker={"color": colours},
+            hovertext=hover,
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            y=rows.index,
+            x=ratio,
+            mode="markers",
+            marker={"color": "#0f172a", "size": 4},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["ci_high"].to_numpy(float) - ratio,
+                "arrayminus": ratio - rows["ci_low"].to_numpy(float),
+                "color": "#0f172a",
+                "thickness": 1.2,
+                "width": 3,
+            },
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    figure.add_vline(x=1, line={"color": "#475569", "width": 1})
+    figure.update_xaxes(title=label("drivers_axis", lang), **odds_axis(rows))
+    figure.update_yaxes(tickvals=list(rows.index), ticktext=names, automargin=True)
+    extra_lines = sum(name.count("<br>") for name in names)
+    figure = _layout(figure, title, 90 + 30 * len(rows) + 14 * extra_lines)
+    figure.update_layout(bargap=0.35)
+    return figure
+
+
+def odds_axis(rows: pd.DataFrame) -> dict:
+    """A log axis holding every interval and 1, ticked at 1-2-5 steps (0.1, 0.2, 0.5, 1, 2 …)
+    rather than Plotly's bare mantissas, which read "2, 3, 4" for 0.2, 0.3, 0.4."""
+    import numpy as np
+
+    low = min(float(rows["ci_low"].min()), 1.0) / 1.15
+    high = max(float(rows["ci_high"].max()), 1.0) * 1.15
+    steps = [m * 10.0**e for e in range(-3, 4) for m in (1, 2, 5)]
+    ticks = [step for step in steps if low <= step <= high]
+    return {
+        "type": "log",
+        "range": [np.log10(low), np.log10(high)],
+        "tickvals": ticks,
+        "ticktext": [f"{tick:g}" for tick in ticks],
+    }
+
+
+def _wrapped(text: str) -> str:
+    """``text`` escaped for Plotly and broken into lines of at most ``LABEL_WIDTH``."""
+    return "<br>".join(escape(line) for line in textwrap.wrap(text, LABEL_WIDTH) or [""])
+
+
+def survival_figure(curves: dict, names: dict[str, str], title: str, lang: str) -> go.Figure:
+    """Kaplan–Meier retention curves as steps, each with its 95 % band, n in the legend.
+
+    ``curves`` maps a group to its fitted ``KaplanMeier``; ``names`` gives each group's
+    name as the reader sees it (group names come from the data and are escaped).
+    """
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for index, (group, model) in enumerate(curves.items()):
+        colour = GROUP_COLOURS[index % len(GROUP_COLOURS)]
+        curve = model.survival_
+        level = curve["survival"]
+        for bound, fill in (("ci_high", "none"), ("ci_low", "tonexty")):
+            figure.add_trace(
+                go.Scatter(
+                    x=curve["time"],
+                    y=curve[bound].fillna(level),
+                    mode="lines",
+                    line={"width": 0, "shape": "hv"},
+                    fill=fill,
+                    fillcolor=_transparent(colour),
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=curve["time"],
+                y=level,
+                mode="lines",
+                line={"color": colour, "width": 2, "shape": "hv"},
+                name=f"{escape(names[group])} (n = {model.n_:,})",
+                hovertemplate="%{x:,} d: %{y:.1%}<extra></extra>",
+            )
+        )
+    figure.update_xaxes(title=label("survival_axis_x", lang), rangemode="tozero")
+    figure.update_yaxes(title=label("survival_axis_y", lang), range=[0, 1.02], tickformat=".0%")
+    return _layout(figure, title, 380, legend=True)
+
+
+def _transparent(colour: str) -> str:
+    """A ``#rrggbb`` colour as the see-through fill of a band."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {BAND_OPACITY})"

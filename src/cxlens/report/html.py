@@ -5,6 +5,10 @@ plotly.js is inlined once in the page head; every figure after that is a
 or font from anywhere: it opens offline, from an e-mail attachment or a USB
 stick. Jinja2 renders it with autoescaping on, because names and comments come
 from customers and agents.
+
+The predictions section (``report.predictions``) follows the month's sections: each
+model's chart with the sentences a manager reads, or one line saying why the data do
+not support it.
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from cxlens.insights import definition, dimension_value, kpi_name, label
 from cxlens.insights.cards import MATERIAL_CHANGE
-from cxlens.insights.catalogue import BREAKDOWN
+from cxlens.insights.catalogue import BREAKDOWN, MONEY, RATE
 from cxlens.insights.cleaning import flag_name, rule_description, table_name
 from cxlens.insights.formatting import format_interval, format_n, format_value
 from cxlens.report import charts
+from cxlens.report.predictions import REPORT_CONTACTS, call_list_frame, capped_bins
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from cxlens.insights import Breakdown, Insights, KpiCard
     from cxlens.report.detail import Details
+    from cxlens.report.predictions import Predictions
 
 BREAKDOWN_ROWS_SHOWN = 25
 VERDICT_CLASS = {
@@ -37,8 +43,10 @@ VERDICT_CLASS = {
 }
 
 
-def render_html(insights: Insights, details: Details) -> str:
-    """The report page as text."""
+def render_html(
+    insights: Insights, details: Details, predictions: Predictions | None = None
+) -> str:
+    """The report page as text; without ``predictions`` the page has no predictions section."""
     from jinja2 import Environment, PackageLoader
     from markupsafe import Markup
     from plotly.offline import get_plotlyjs
@@ -67,6 +75,7 @@ def render_html(insights: Insights, details: Details) -> str:
         comments=_comments(details.comments, insights.lang),
         quality_flags=_quality_flags(details.quality_flags, insights.lang),
         cleaning_log=_cleaning_log(details.cleaning_log, insights.lang),
+        predictions=None if predictions is None else _predictions(predictions, insights.lang),
         definitions=_definitions(insights),
     )
 
@@ -222,3 +231,238 @@ def _definitions(insights: Insights) -> list[dict[str, str]]:
         }
         for metric in insights.defined_metrics
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# The predictions section: one entry per part, each a chart and sentences or a reason
+
+
+def _predictions(found: Predictions, lang: str) -> dict[str, dict[str, Any]]:
+    """Every part of the section by name: its title, and either its content or ``missing``."""
+    shapers = {
+        "lifetime": _lifetime,
+        "churn": _churn,
+        "drivers": _drivers,
+        "survival": _survival,
+        "calls": _calls,
+    }
+    shown = {}
+    for part, shaper in shapers.items():
+        title = label(f"pred_{part}", lang)
+        if part in found.missing:
+            shown[part] = {"title": title, "missing": found.reason(part, lang)}
+        else:
+            shown[part] = {"title": title, "missing": "", **shaper(found, title, lang)}
+    return shown
+
+
+def _money(value: float, lang: str) -> str:
+    return format_value(float(value), MONEY, lang)
+
+
+def _percent(value: float, lang: str) -> str:
+    return format_value(float(value), RATE, lang)
+
+
+def _lifetime(found: Predictions, title: str, lang: str) -> dict[str, Any]:
+    """The CLV histogram (to the 99th percentile) with its mean and median, and a sentence."""
+    from markupsafe import Markup
+
+    lifetime = found.lifetime
+    values = lifetime.customers["clv"].dropna()
+    mean, median, cap = values.mean(), values.median(), values.quantile(0.99)
+    bins = capped_bins(values)
+    axis = label("clv_axis", lang, months=lifetime.horizon_months, currency=found.currency)
+    if bins["overflow"].any():
+        axis += " · " + label("overflow_bin", lang, limit=_money(cap, lang))
+    markers = [
+        (f"{label('mean', lang)} {_money(mean, lang)}", mean, charts.MARKERS["mean"]),
+        (f"{label('median', lang)} {_money(median, lang)}", median, charts.MARKERS["median"]),
+    ]
+    figure = charts.customer_histogram(bins, markers, title, axis, lang)
+    sentence = label(
+        "clv_sentence",
+        lang,
+        customers=f"{len(values):,}",
+        months=lifetime.horizon_months,
+        rate=_percent(lifetime.annual_discount_rate, lang),
+        mean=_money(mean, lang),
+        median=_money(median, lang),
+        total=_money(values.sum(), lang),
+        currency=found.currency,
+        cap=_money(cap, lang),
+    )
+    return {"chart": Markup(_div(figure)), "sentences": [sentence]}
+
+
+def _churn(found: Predictions, title: str, lang: str) -> dict[str, Any]:
+    """The risk histogram with the band thresholds, the validation line and plain sentences."""
+    from markupsafe import Markup
+
+    churn = found.churn
+    customers, validation = churn.customers, churn.validation
+    days = validation["window_days"]
+    markers = [
+        (
+            label("band_from", lang, band=label(f"risk_{band}", lang), value=_percent(cut, lang)),
+            cut,
+            colour,
+        )
+        for band, cut, colour in (
+            ("medium", churn.bands["medium"], charts.MARKERS["mean"]),
+            ("high", churn.bands["high"], charts.MARKERS["p90"]),
+        )
+    ]
+    axis = label("churn_axis", lang, days=days)
+    bins = capped_bins(customers["p_churn"])
+    figure = charts.customer_histogram(bins, markers, title, axis, lang, tickformat=".1%")
+    high = int((customers["risk_band"] == "high").sum())
+    sentence = label(
+        "churn_sentence",
+        lang,
+        customers=f"{len(customers):,}",
+        day=validation["as_of"]["scored"],
+        high=f"{high:,}",
+        share=_percent(high / len(customers), lang) if len(customers) else "—",
+        days=days,
+        threshold=_percent(churn.bands["high"], lang),
+        base=_percent(validation["base_rate"], lang),
+    )
+    lift = validation["metrics"]["top_decile_lift"]["value"]
+    meaning = label("churn_auc_meaning", lang, lift=f"{lift:.1f}")
+    return {
+        "chart": Markup(_div(figure)),
+        "validation": churn_validation_text(validation, lang),
+        "sentences": [sentence, meaning],
+    }
+
+
+def churn_validation_text(validation: dict[str, Any], lang: str) -> str:
+    """How well the churn model ranked customers it had not seen, in one line.
+
+    Time split: ``ROC AUC 0.75 (95 % 0.69–0.80), time split, n = 1,727``; stratified
+    cross-validation gives the folds' spread instead of a bootstrap interval.
+    """
+    method = validation["method"]
+    auc = validation["metrics"]["roc_auc"]
+    n = f"{validation['n']['validation']:,}"
+    if method == "time_split":
+        figures = {"low": f"{auc['low']:.2f}", "high": f"{auc['high']:.2f}"}
+    else:
+        figures = {
+            "sd": f"{auc['sd']:.2f}",
+            "folds": validation["folds"],
+            "low": f"{auc['min']:.2f}",
+            "high": f"{auc['max']:.2f}",
+        }
+    return label(f"churn_validation_{method}", lang, value=f"{auc['value']:.2f}", n=n, **figures)
+
+
+def _drivers(found: Predictions, title: str, lang: str) -> dict[str, Any]:
+    """The odds-ratio chart of what moves CSAT, the significant drivers' sentences, a note."""
+    from markupsafe import Markup
+
+    drivers = found.drivers
+    table = drivers.table
+    figure = charts.drivers_figure(table, title, lang)
+    column = "sentence_zh" if lang == "zh" else "sentence"
+    sentences = table.loc[table["significant"].astype(bool), column].tolist()
+    note = label(
+        "drivers_note",
+        lang,
+        tested=len(table),
+        rows=f"{drivers.model.n_rows_:,}",
+        positive=f"{drivers.model.n_positive_:,}",
+    )
+    return {
+        "chart": Markup(_div(figure)),
+        "sentences": sentences or [label("drivers_none", lang)],
+        "note": note,
+    }
+
+
+SURVIVAL_GROUP_LABELS = {
+    "all": "survival_group_all",
+    "other": "survival_group_other",
+    "unknown": "none_value",
+    "no tickets": "survival_group_no_tickets",
+}
+
+
+def _survival(found: Predictions, title: str, lang: str) -> dict[str, Any]:
+    """Retention curves by plan or segment with bands, the log-rank sentence and a note."""
+    from markupsafe import Markup
+
+    retention = found.survival
+    names = {
+        group: label(SURVIVAL_GROUP_LABELS[group], lang)
+        if group in SURVIVAL_GROUP_LABELS
+        else group
+        for group in retention.curves
+    }
+    by = label(f"survival_by_{retention.by}", lang)
+    figure = charts.survival_figure(retention.curves, names, f"{title} · {by}", lang)
+    note = label(
+        "survival_note",
+        lang,
+        customers=f"{len(retention.customers):,}",
+        basis=label(f"survival_basis_{retention.basis}", lang),
+        until=retention.until.isoformat(),
+    )
+    return {
+        "chart": Markup(_div(figure)),
+        "sentences": [label("survival_test", lang, by=by, sentence=logrank_text(retention, lang))],
+        "note": note,
+    }
+
+
+def logrank_text(retention: Any, lang: str) -> str:
+    """The log-rank conclusion at 5 % in ``lang`` (in English, the model's own sentence)."""
+    from cxlens.models.survival import SIGNIFICANCE
+
+    test = retention.logrank
+    if test is None:
+        return label("logrank_none", lang)
+    p = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
+    return label("logrank_differ" if test.p_value < SIGNIFICANCE else "logrank_same", lang, p=p)
+
+
+def _calls(found: Predictions, title: str, lang: str) -> dict[str, Any]:
+    """The top ``REPORT_CONTACTS`` rows of the call list, and what the whole plan costs."""
+    plan = found.calls.calls
+    frame = call_list_frame(found.calls, lang)
+    if frame.empty:
+        return {"rows": [], "summary": label("calls_empty", lang), "more": ""}
+    if plan.method == "exact":
+        method = label("calls_exact", lang)
+    else:
+        method = label("calls_greedy", lang, gap=_percent(plan.gap, lang))
+    summary = label(
+        "calls_summary",
+        lang,
+        budget=_money(found.budget, lang),
+        currency=found.currency,
+        contacts=REPORT_CONTACTS,
+        rows=f"{len(frame):,}",
+        spent=_money(plan.total_cost, lang),
+        saved=_money(plan.total_expected_value, lang),
+        method=method,
+    )
+    hidden = len(frame) - REPORT_CONTACTS
+    return {
+        "headers": [label(column, lang) for column in frame.columns],
+        "rows": [_call_row(row, lang) for row in _records(frame.head(REPORT_CONTACTS))],
+        "summary": summary,
+        "more": label("more_rows", lang, count=hidden) if hidden > 0 else "",
+    }
+
+
+def _call_row(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """One call-list row with its numbers formatted as the rest of the page formats them."""
+    formatted = {
+        "p_churn": _percent(row["p_churn"], lang),
+        "customer_value": _money(row["customer_value"], lang),
+        "expected_saved_value": _money(row["expected_saved_value"], lang),
+        "cost": _money(row["cost"], lang),
+    }
+    return {**{k: "" if v is None else v for k, v in row.items()}, **formatted}

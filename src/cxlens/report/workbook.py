@@ -2,7 +2,8 @@
 
 Sheets: Summary (the KPI cards), Trends (monthly table and line charts),
 Breakdowns (channel, category, agent, team), Tickets (every ticket of the month),
-Comments, Data quality, Cleaning log and Definitions; names in the report's
+Comments, Data quality, Cleaning log, Call list (the whole retention call list of the
+predictions section, or why there is none) and Definitions; names in the report's
 language. Numbers stay numbers with formats (``0.0%`` for rates, minutes with one
 decimal), so a reader can sort, filter and chart them.
 
@@ -31,6 +32,7 @@ from cxlens.insights.labels import code_name, yes_no
 if TYPE_CHECKING:
     from cxlens.insights import Insights, KpiCard
     from cxlens.report.detail import Details
+    from cxlens.report.predictions import Predictions
 
 VALUE_FORMATS = {
     RATE: "0.0%",
@@ -101,8 +103,10 @@ def delta_cell(delta: float | None, unit: str) -> float | None:
     return float(delta) * 100 if unit == RATE else float(delta)
 
 
-def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
-    """Write the report workbook to ``path``."""
+def write_workbook(
+    insights: Insights, details: Details, path: Path, predictions: Predictions | None = None
+) -> Path:
+    """Write the report workbook to ``path``; the Call list sheet only with ``predictions``."""
     import xlsxwriter
 
     options = {
@@ -129,6 +133,8 @@ def write_workbook(insights: Insights, details: Details, path: Path) -> Path:
             breaches = _readable(details.sla_breaches, insights)
             _frame_sheet(workbook, "sheet_sla_breaches", breaches, formats, lang)
         _frame_sheet(workbook, "sheet_cleaning", _cleaning_frame(details, lang), formats, lang)
+        if predictions is not None:
+            _call_list_sheet(workbook, predictions, formats, lang)
         _definitions_sheet(
             workbook.add_worksheet(label("sheet_definitions", lang)), insights, formats
         )
@@ -382,7 +388,24 @@ NUMBER_COLUMNS = {
     "elapsed_min": MINUTES,
     "score": POINTS,
     "scale_max": POINTS,
+    "p_churn": RATE,
+    "customer_value": MONEY,
+    "expected_saved_value": MONEY,
+    "cost": MONEY,
 }
+
+
+def _call_list_sheet(workbook: Any, predictions: Predictions, formats: Formats, lang: str) -> None:
+    """Every row of the report's call list, best first; or the reason there is none."""
+    from cxlens.report.predictions import call_list_frame
+
+    if predictions.calls is None:
+        sheet = workbook.add_worksheet(label("sheet_call_list", lang))
+        sheet.write_string(0, 0, predictions.reason("calls", lang))
+        sheet.set_column(0, 0, 100)
+        return
+    frame = call_list_frame(predictions.calls, lang)
+    _frame_sheet(workbook, "sheet_call_list", frame, formats, lang)
 
 
 def _frame_sheet(
