@@ -412,25 +412,34 @@ def _retention_table(curves: Any) -> Any:
 @app.command()
 def drivers(
     outcome: Annotated[
-        str, typer.Option("--outcome", help="csat (satisfied or not) or nps (promoter or not).")
+        str,
+        typer.Option(
+            "--outcome", help="csat (satisfied or not), nps (promoter or not) or churn (left)."
+        ),
     ] = "csat",
     until: UntilOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="json or table.")] = "table",
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Which service factors move CSAT or NPS: effects with intervals, noise marked so.
+    """Which service factors move CSAT, NPS or churn: effects with intervals, noise marked so.
 
     Example: cxlens drivers --outcome csat --format table
     """
     from cxlens.models.drivers import service_drivers
 
     _format(output_format)
-    if outcome not in ("csat", "nps"):
-        raise typer.BadParameter(f"{outcome!r} is not csat or nps", param_hint="--outcome")
+    if outcome not in ("csat", "nps", "churn"):
+        raise typer.BadParameter(f"{outcome!r} is not csat, nps or churn", param_hint="--outcome")
     settings, warehouse = _project(config, db)
     with warehouse.connect(read_only=True) as con:
-        result = service_drivers(con, settings, outcome, until=until)
+        if outcome == "churn":
+            from cxlens.models.churn import predict_churn
+            from cxlens.models.drivers import churn_service_drivers
+
+            result = churn_service_drivers(con, settings, predict_churn(con, settings, until))
+        else:
+            result = service_drivers(con, settings, outcome, until=until)
     if output_format == "json":
         _print_json(result.to_json())
         return

@@ -96,3 +96,32 @@ def test_nps_drivers_link_answers_to_recent_tickets_and_serialise(sample, wareho
     assert document["left_out"]["no ticket in the 90 days before"] > 0
     assert document["positive"] < document["rows"]
     assert {d["factor"] for d in document["drivers"]} >= {"reopened", "channel", "category"}
+
+
+def test_churn_drivers_find_the_plan_and_agree_with_a_two_by_two_count(sample, warehouse):
+    # The sample's care plans leave like Telco's contracts: two-year plans far less than
+    # monthly ones (docs/sample-data.md). Among the churn model's held-out customers, the
+    # plan must be a significant driver below 1, in the direction of a pandas count.
+    from cxlens.models.churn import predict_churn
+    from cxlens.models.drivers import churn_service_drivers
+
+    _, settings = sample
+    prediction = predict_churn(warehouse, settings)
+    table = churn_service_drivers(warehouse, settings, prediction).table.set_index(
+        ["factor", "level"]
+    )
+    two_year = table.loc[("plan", "care-2y")]
+    assert two_year["significant"] and two_year["odds_ratio"] < 1
+
+    held = prediction.holdout.set_index("customer_id")
+    plans = (
+        warehouse.execute(
+            "SELECT customer_id, arg_min(plan, started_at_local) AS plan FROM subscriptions GROUP BY 1"
+        )
+        .df()
+        .set_index("customer_id")["plan"]
+    )
+    held = held.join(plans)
+    rate = held.groupby("plan")["churned"].mean()
+    assert rate["care-2y"] < rate["care-monthly"]
+    assert two_year["n"] == int((held["plan"] == "care-2y").sum())

@@ -599,6 +599,66 @@ def churn_drivers(
     return DriverResult("churn", model)
 
 
+# What a customer's service history says about leaving, with tenure and plan held fixed.
+CHURN_SERVICE_FACTORS = (
+    "tickets_90d", "first_response_median_min", "resolution_median_min", "reopened_tickets",
+    "csat_satisfied_share", "complaints",
+)  # fmt: skip
+CHURN_CONTROLS = ("tenure_days", "plan", "segment")
+# Counts that are 0, not unknown, for a customer with no ticket.
+CHURN_COUNTS = ("tickets_90d", "reopened_tickets", "complaints")
+CHURN_LOG = ("first_response_median_min", "resolution_median_min", "tenure_days")
+
+
+def churn_service_drivers(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    prediction: Any,
+    *,
+    penalty: float = DEFAULT_PENALTY,
+    alpha: float = 0.05,
+) -> DriverResult:
+    """Which service factors go with leaving, on the churn model's labelled customers.
+
+    ``prediction`` is a ``ChurnPrediction``: its held-out customers and their churn
+    labels, with their features as of the day the model saw them (no later record). The
+    factors are the service history (tickets in the last 90 days, median first response
+    and resolution, reopened tickets, share of satisfied CSAT answers, complaints), with
+    tenure, plan and segment in the model as controls so that "new customers leave more"
+    is not read as a service effect. Times and tenure enter as log(1 + value); a
+    customer without a ticket has no response time and takes the median one, so that
+    customers who never wrote stay in the model (their absence shows in the ticket count).
+    """
+    from cxlens.models.features import customer_features, label_of
+
+    as_of = prediction.validation["as_of"]
+    day = as_of.get("validation_features") or as_of.get("features")
+    holdout = prediction.holdout
+    if "customer_id" in holdout.columns:
+        holdout = holdout.set_index("customer_id")
+    labels = holdout["churned"].astype(int)
+    features = customer_features(con, settings, day).reindex(labels.index)
+
+    factors = pd.DataFrame(index=features.index)
+    for name in (*CHURN_SERVICE_FACTORS, *CHURN_CONTROLS):
+        if name not in features:
+            continue
+        column = features[name]
+        if name in CHURN_COUNTS:
+            column = column.fillna(0)
+        elif name in ("first_response_median_min", "resolution_median_min"):
+            column = column.fillna(column.median())  # no ticket: no time; keep the customer
+        if name in CHURN_LOG:
+            column = np.log1p(column.astype(float).clip(lower=0))
+        factors[name] = column
+    names = {name: (label_of(name).en, label_of(name).zh) for name in factors.columns}
+    for name in CHURN_LOG:
+        if name in names:
+            en, zh = names[name]
+            names[name] = (f"{en} (log)", f"{zh}（对数）")
+    return churn_drivers(factors, labels, penalty=penalty, alpha=alpha, labels=names)
+
+
 # ---------------------------------------------------------------------------------------
 # Survey answers joined to their tickets
 
