@@ -185,6 +185,9 @@ def test_sample_scores_active_customers_with_reasons(sample):
     still_open = subscriptions.loc[subscriptions["ended_at_local"].isna(), "customer_id"]
     assert set(prediction.customers["customer_id"]) == set(still_open)
     reasons = prediction.customers["reason_1"].dropna()
-    assert len(reasons) > 0 and reasons.str.contains(r"\(typical: ").all()
+    assert (
+        len(reasons) > 0
+        and reasons.str.contains(r"\((?:typical: |riskier than the average )").all()
+    )
     assert prediction.validation["as_of"]["scored"] == last
     assert isinstance(last, date)

@@ -176,3 +176,26 @@ def test_too_little_churn_is_a_model_error():
     )
     with pytest.raises(ModelError, match="at least 30"):
         predict_churn(con, Settings(), until=date(2024, 10, 26))
+
+
+def test_the_commonest_level_can_be_a_reason_when_it_is_the_risky_one():
+    # 70 % of customers are on the monthly plan, and only they leave (logit −1.5 against
+    # −5 on annual plans). Setting the plan to its commonest level would hide it; averaged
+    # over the levels by their shares, the monthly plan pushes a monthly customer's risk
+    # up by about 0.3 × (0.18 − 0.007), well above the one-point threshold.
+    rng = np.random.default_rng(5)
+    n = 4000
+    plan = rng.choice(["monthly", "annual"], n, p=[0.7, 0.3])
+    features = pd.DataFrame(
+        {"plan": pd.Categorical(plan), "tickets": rng.poisson(3, n).astype(float)},
+        index=pd.Index([f"C{i:05d}" for i in range(n)], name="customer_id"),
+    )
+    logit = np.where(plan == "monthly", -1.5, -5.0)
+    churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = ChurnModel().fit(features, churned)
+
+    monthly = features[plan == "monthly"].head(200)
+    reasons = model.reasons(monthly)
+    assert (reasons["reason_1"] == "monthly plan (riskier than the average plan)").all()
+    annual = model.reasons(features[plan == "annual"].head(200))
+    assert not annual["reason_1"].fillna("").str.contains("plan").any()

@@ -33,8 +33,9 @@ churn windows hold tens to a few hundred churned customers, where isotonic regre
 distorted in the S-shape a sigmoid corrects (Niculescu-Mizil & Caruana 2005).
 
 Reasons are found by occlusion: for each feature, the customer's value is replaced by
-the typical value (median, or most common level) and the drop in predicted risk is
-that feature's push. It needs one batched prediction per feature, explains the
+the typical value (a number by its median; a category by each of its levels in turn,
+averaged by how common each is) and the drop in predicted risk is that feature's push.
+It needs a few batched predictions per feature, explains the
 calibrated probability the manager sees, works with categorical features as they are,
 and needs no SHAP dependency (a large compiled package for an answer this simple).
 """
@@ -69,8 +70,10 @@ MIN_PUSH = 0.01
 TOP_REASONS = 3
 BOOTSTRAP_SAMPLES = 200
 IMPORTANCE_REPEATS = 3
-# Customers scored per batch of occlusion predictions (rows = customers × features).
-REASON_BATCH = 20_000
+# Customers scored per batch of occlusion predictions (rows = customers × occlusions).
+REASON_BATCH = 5_000
+# A category's typical risk averages over at most this many of its commonest levels.
+REFERENCE_LEVELS = 10
 # The booster's bins hold at most 255 values, one of them kept for missing ones.
 MAX_LEVELS = 254
 SINGLE_THREAD_ROWS = 200_000
@@ -248,6 +251,7 @@ class ChurnModel:
         import numpy as np
 
         self.columns_, self.categories_, self.typical_ = [], {}, {}
+        self.level_shares_ = {}
         for column in features.columns:
             values = features[column]
             if values.nunique(dropna=True) < 2:
@@ -259,6 +263,7 @@ class ChurnModel:
             levels = values.astype(object).dropna()
             self.categories_[column] = sorted(levels.unique(), key=str)
             self.typical_[column] = levels.mode().iloc[0]
+            self.level_shares_[column] = levels.value_counts(normalize=True)
             if len(self.categories_[column]) > MAX_LEVELS:
                 raise ModelError(
                     f"{column} has {len(self.categories_[column])} levels, more than the "
@@ -299,17 +304,41 @@ class ChurnModel:
         return X
 
     def _pushes(self, X: np.ndarray) -> np.ndarray:
-        """Risk minus risk with one feature set to its typical value: customers × features."""
+        """Risk minus risk with one feature made typical: customers × features.
+
+        A number is set to its median. A category is averaged over its levels, weighted
+        by how common each is (up to ``REFERENCE_LEVELS`` levels): setting it to its most
+        common level would never name that level as a reason, though "monthly plan" is
+        exactly what a manager needs to hear when most plans are monthly and they leave
+        most.
+        """
         import numpy as np
 
         n, k = X.shape
-        stacked = np.tile(X, (k, 1))
-        for j in range(k):
-            stacked[j * n : (j + 1) * n, j] = self.reference_[j]
+        settings = self._occlusions()
+        stacked = np.tile(X, (len(settings), 1))
+        for block, (j, value, _) in enumerate(settings):
+            stacked[block * n : (block + 1) * n, j] = value
         with _threads(len(stacked)):
             risk = self.model_.predict_proba(X)[:, 1]
-            occluded = self.model_.predict_proba(stacked)[:, 1].reshape(k, n).T
-        return risk[:, None] - occluded
+            occluded = self.model_.predict_proba(stacked)[:, 1].reshape(len(settings), n)
+        typical = np.zeros((n, k))
+        for block, (j, _, weight) in enumerate(settings):
+            typical[:, j] += weight * occluded[block]
+        return risk[:, None] - typical
+
+    def _occlusions(self) -> list[tuple[int, float, float]]:
+        """(column, value, weight) of every prediction the pushes need."""
+        out = []
+        for j, column in enumerate(self.columns_):
+            if column not in self.categories_:
+                out.append((j, float(self.reference_[j]), 1.0))
+                continue
+            shares = self.level_shares_[column].head(REFERENCE_LEVELS)
+            shares = shares / shares.sum()
+            codes = {level: code for code, level in enumerate(self.categories_[column])}
+            out += [(j, float(codes[level]), float(w)) for level, w in shares.items()]
+        return out
 
     def _sentences(
         self, features: pd.DataFrame, chosen: np.ndarray, keep: np.ndarray, language: str
@@ -325,6 +354,14 @@ class ChurnModel:
             values = features.loc[rows, column]
             values = values.astype(object) if kind == "category" else values.astype(float)
             phrase = describe_values(column, values, language, kind)
+            if kind == "category":
+                named = label_of(column, kind)
+                text[rows] = phrase + (
+                    f"（流失风险高于{named.zh}的平均水平）"
+                    if language == "zh"
+                    else f" (riskier than the average {named.en.lower()})"
+                )
+                continue
             typical = describe_typical(column, self.typical_[column], language, kind)
             if language == "zh":
                 text[rows] = phrase + f"（通常：{typical}）"
