@@ -403,7 +403,7 @@ def _retention_table(curves: Any) -> Any:
                     f"retained {d}d": "" if k != k else f"{k:.1%}"
                     for d, k in zip(days, kept, strict=True)
                 },
-                "median days": model.median_,
+                "median days": "not reached" if model.median_ is None else model.median_,
             }
         )
     return pd.DataFrame(rows)
@@ -541,8 +541,8 @@ def targets(
         result = retention_targets(con, settings, budget, until=until)
     calls = result.calls
     out.mkdir(parents=True, exist_ok=True)
-    calls.write_csv(out / "targets.csv")
-    calls.write_xlsx(out / "targets.xlsx")
+    _replace(out / "targets.csv", calls.write_csv)
+    _replace(out / "targets.xlsx", calls.write_xlsx)
     _stderr().print(f"{len(calls.rows):,} customers written to {out / 'targets.csv'} and .xlsx")
     if output_format == "json":
         _print_json(result.to_json())
@@ -554,9 +554,27 @@ def targets(
     print(_targets_line(result, settings.currency))
 
 
+def _replace(path: Path, write: Any) -> None:
+    """Write through a temporary file beside ``path``: a failure leaves the old file whole."""
+    import os
+
+    partial = path.with_name(f".{path.name}.partial{path.suffix}")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def _targets_line(result: Any, currency: str) -> str:
     """One sentence: how many, what it costs, what it keeps, how close to the best."""
     calls = result.calls
+    cheapest = min(action.cost for action in result.actions)
+    if calls.rows.empty and calls.budget < cheapest:
+        return (
+            f"The budget of {calls.budget:,.2f} {currency} buys no action: the cheapest, "
+            f"{min(result.actions, key=lambda a: a.cost).name}, costs {cheapest:,.2f}."
+        )
     if calls.rows.empty:
         return (
             f"No customer is worth an action: for each of the {len(result.customers):,} scored, "

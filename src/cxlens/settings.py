@@ -279,6 +279,12 @@ def _validate_sections(settings: Settings) -> None:
     _number(settings.csat, "csat", "satisfied_from", low=1, high=5, integer=True)
     _validate_churn(settings.churn)
     _validate_targets(settings.targets)
+    _known_keys(
+        settings.clv,
+        "[clv]",
+        ("time_unit", "horizon_months", "annual_discount_rate", "penalizer"),
+    )
+    _number(settings.clv, "clv", "penalizer", low=0)
     _number(settings.clv, "clv", "horizon_months", low=1)
     _number(settings.clv, "clv", "annual_discount_rate", low=0, high=0.99)
     if settings.clv.get("time_unit") not in ("day", "week", "month", "quarter", "year"):
@@ -286,6 +292,8 @@ def _validate_sections(settings: Settings) -> None:
             f"[clv] time_unit = {settings.clv.get('time_unit')!r}; use day, week, month, "
             "quarter or year"
         )
+    _known_keys(settings.csat, "[csat]", ("satisfied_from", "satisfied_from_by_scale"))
+    _known_keys(settings.ces, "[ces]", ("higher_is_easier",))
     if not isinstance(settings.ces.get("higher_is_easier"), bool):
         raise ConfigError("[ces] higher_is_easier must be true or false")
     _validate_business_hours(settings.business_hours)

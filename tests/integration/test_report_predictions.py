@@ -187,7 +187,7 @@ def test_call_list_table_is_the_top_of_the_planned_list(english, expected, budge
     ]
     assert [row[1] for row in shown] == rows["customer_id"].head(SHOWN_ROWS).tolist()
     summary = text(part(english, "calls"))
-    assert f"Budget {budget:,.2f} CNY" in summary
+    assert f"example budget of {budget:,.2f} CNY, set by the report" in summary
     assert f"contacts {len(rows):,} customers for {rows['cost'].sum():,.2f}" in summary
     if len(rows) > SHOWN_ROWS:
         assert f"{len(rows) - SHOWN_ROWS} more rows are in the workbook" in summary

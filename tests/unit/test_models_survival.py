@@ -371,10 +371,21 @@ def test_cohort_matrix_from_orders_by_hand(tmp_path):
         order("O10", "C5", "2024-03-05 09:00"),  # C5: Mar cohort (the cancelled one ignored)
         order("O11", "C6", "2024-03-20 09:00"),  # after until
     ]
-    matrix = matrix_of(tmp_path, {"orders": orders}, until="2024-03-15")
+    # Until 2024-03-31, March is whole: its cells count (O11 on the 20th makes C6 part of
+    # the March cohort too).
+    matrix = matrix_of(tmp_path, {"orders": orders}, until="2024-03-31")
     nan = np.nan
     expected = pd.DataFrame(
-        {"customers": [2, 2, 1], 0: [1.0, 1.0, 1.0], 1: [0.5, 0.0, nan], 2: [0.5, nan, nan]},
+        {"customers": [2, 2, 2], 0: [1.0, 1.0, 1.0], 1: [0.5, 0.0, nan], 2: [0.5, nan, nan]},
+        index=pd.Index(["2024-01", "2024-02", "2024-03"], name="cohort"),
+    )
+    pd.testing.assert_frame_equal(matrix, expected, check_dtype=False, check_index_type=False)
+
+    # Until 2024-03-15, March is seen for half a month: its cells are null, not low.
+    (tmp_path / "half").mkdir()
+    matrix = matrix_of(tmp_path / "half", {"orders": orders}, until="2024-03-15")
+    expected = pd.DataFrame(
+        {"customers": [2, 2, 1], 0: [1.0, 1.0, nan], 1: [0.5, nan, nan], 2: [nan, nan, nan]},
         index=pd.Index(["2024-01", "2024-02", "2024-03"], name="cohort"),
     )
     pd.testing.assert_frame_equal(matrix, expected, check_dtype=False, check_index_type=False)
@@ -398,6 +409,8 @@ def test_cohort_matrix_from_subscriptions_by_hand(tmp_path):
     matrix = matrix_of(tmp_path, {"subscriptions": subscriptions}, until="2024-03-15")
     assert matrix.index.tolist() == ["2024-01", "2024-02"]
     assert matrix["customers"].tolist() == [2, 1]
-    assert matrix.loc["2024-01", [0, 1, 2]].tolist() == [1.0, 0.5, 0.5]
-    assert matrix.loc["2024-02", [0, 1]].tolist() == [1.0, 1.0]
-    assert np.isnan(matrix.loc["2024-02", 2])
+    # March is half seen (until the 15th): null, as are the months after it.
+    assert matrix.loc["2024-01", [0, 1]].tolist() == [1.0, 0.5]
+    assert np.isnan(matrix.loc["2024-01", 2])
+    assert matrix.loc["2024-02", 0] == 1.0
+    assert np.isnan(matrix.loc["2024-02", 1]) and np.isnan(matrix.loc["2024-02", 2])

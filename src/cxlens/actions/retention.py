@@ -106,13 +106,13 @@ def retention_targets(
     end = scored if isinstance(scored, date) else date.fromisoformat(str(scored)[:10])
 
     basis = "subscriptions" if churn.validation.get("kind") == "contractual" else "orders"
-    values = _values(con, settings, end, basis)
+    values, why_none = _values(con, settings, end, basis)
     customers = churn.customers.merge(values, on="customer_id", how="left")
     customers["reasons"] = _reason_text(customers)
     if customers["value"].notna().sum() == 0:
         raise ModelError(
             f"none of the {len(customers):,} customers at risk could be valued from their "
-            f"{basis}; import orders (for lifetime value) or subscriptions with mrr"
+            f"{basis}: {why_none or 'no value for any of them'}"
         )
 
     actions = settings_actions(settings)
@@ -126,18 +126,23 @@ def retention_targets(
     return RetentionTargets(calls, churn, basis, actions, customers)
 
 
-def _values(con, settings: Settings, end: date | None, basis: str) -> pd.DataFrame:
-    """customer_id and value (discounted over the horizon) on the churn model's basis."""
+def _values(
+    con, settings: Settings, end: date | None, basis: str
+) -> tuple[pd.DataFrame, str | None]:
+    """customer_id and value (discounted over the horizon) on the churn model's basis, and
+    why no value could be made where that is so."""
     if basis == "subscriptions":
-        return subscription_values(con, settings, end)
+        values = subscription_values(con, settings, end)
+        return values, None if values["value"].notna().any() else "no open plan has an mrr"
     from cxlens.models.lifetime import customer_lifetime_values
 
     try:
         lifetime = customer_lifetime_values(con, settings, until=end)
     except ModelError as error:
         log.warning("no lifetime values: %s", error)
-        return pd.DataFrame({"customer_id": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
-    return lifetime.customers[["customer_id", "clv"]].rename(columns={"clv": "value"})
+        empty = pd.DataFrame({"customer_id": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
+        return empty, f"the lifetime-value fit failed ({error})"
+    return lifetime.customers[["customer_id", "clv"]].rename(columns={"clv": "value"}), None
 
 
 def subscription_values(

@@ -516,4 +516,5 @@ def _write_xlsx_column(workbook: Any, sheet: Any, col: int, values: pd.Series) -
     text = values.astype(object).where(values.notna(), "").astype(str)
     for row, cell in enumerate(text, start=1):
         sheet.write_string(row, col, cell)
-    sheet.set_column(col, col, max(12, min(60, int(text.str.len().max() or 0) + 2)))
+    longest = int(text.str.len().max()) if len(text) else 0
+    sheet.set_column(col, col, max(12, min(60, longest + 2)))

@@ -199,16 +199,16 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "数据仓库中没有订单",
     },
     "reason_lifetime_model": {
-        "en": "too few customers bought more than once to fit the purchase model",
-        "zh": "复购客户太少，无法拟合购买模型",
+        "en": "the purchase model could not be fitted",
+        "zh": "无法拟合购买模型",
     },
     "reason_churn_data": {
         "en": "the warehouse holds neither subscriptions nor orders",
         "zh": "数据仓库中既没有订阅也没有订单",
     },
     "reason_churn_model": {
-        "en": "too few customers left, or stayed, to check a churn model honestly",
-        "zh": "流失或留存的客户太少，无法可靠地检验流失模型",
+        "en": "the churn model could not be checked honestly",
+        "zh": "无法可靠地检验流失模型",
     },
     "reason_drivers_data": {
         "en": "the warehouse holds no tickets with CSAT answers",
@@ -236,9 +236,8 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "它依赖流失风险，而流失风险无法计算",
     },
     "reason_calls_model": {
-        "en": "no customer at risk could be given a value (that needs orders, or "
-        "subscriptions with a monthly fee)",
-        "zh": "无法为任何有风险的客户估值（需要订单，或带月费的订阅）",
+        "en": "no customer at risk could be given a value",
+        "zh": "无法为任何有风险的客户估值",
     },
     "customers_count": {"en": "Customers", "zh": "客户数"},
     "clv_axis": {
@@ -330,11 +329,13 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "只有一个分组或没有客户流失：无法比较",
     },
     "calls_summary": {
-        "en": "Budget {budget} {currency}: what giving the {contacts} customers at the top the "
-        "dearest offer would cost. The plan contacts {rows} customers for {spent} and is "
-        "expected to keep {saved} {currency} of value ({method}).",
-        "zh": "预算 {budget} {currency}：即向排名前 {contacts} 位的客户提供最贵措施的费用。"
-        "方案联系 {rows} 位客户，花费 {spent}，预期挽回价值 {saved} {currency}（{method}）。",
+        "en": "An example budget of {budget} {currency}, set by the report (enough to give "
+        "{contacts} customers the dearest offer; choose your own with cxlens targets "
+        "--budget B): the plan contacts {rows} customers for {spent} and is expected to keep "
+        "{saved} {currency} of value ({method}).",
+        "zh": "示例预算 {budget} {currency}，由报告设定（足以向 {contacts} 位客户提供最贵的措施；"
+        "可用 cxlens targets --budget B 自行设定）：方案联系 {rows} 位客户，花费 {spent}，"
+        "预期挽回价值 {saved} {currency}（{method}）。",
     },
     "calls_exact": {"en": "the best possible plan", "zh": "最优方案"},
     "calls_greedy": {

@@ -565,6 +565,11 @@ def _data_end(con: duckdb.DuckDBPyConnection) -> date:
         if column in table_columns(con, table)
     ]
     row = con.execute(f"SELECT max(day) FROM ({' UNION ALL '.join(parts)})").fetchone()
+    if not parts or row[0] is None:
+        raise WarehouseError(
+            "the warehouse holds no dated orders, subscriptions or tickets; churn risk "
+            "needs their history: import them (cxlens import FILE --table T) first"
+        )
     return row[0]
 
 

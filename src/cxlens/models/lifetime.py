@@ -100,9 +100,10 @@ def customer_lifetime_values(
     annual_rate = float(settings.clv.get("annual_discount_rate", 0.10))
 
     summary = purchase_summary(con, until=until, time_unit=time_unit)
-    _check_enough_repeat_buyers(summary)
     until_day = _observation_end(con, until)
-    bgnbd, gamma_gamma = _fit_models(summary)
+    _check_enough_repeat_buyers(summary, until_day)
+    _check_within_data(con, until_day)
+    bgnbd, gamma_gamma = _fit_models(summary, float(settings.clv.get("penalizer", 0.0)))
 
     units_per_month = DAYS_PER_MONTH / DAYS_PER_UNIT[time_unit]
     monthly_rate = (1 + annual_rate) ** (1 / 12) - 1
@@ -144,8 +145,26 @@ def _horizon_months(value: Any) -> int:
     return int(value)
 
 
-def _check_enough_repeat_buyers(summary: pd.DataFrame) -> None:
+def _check_within_data(con: duckdb.DuckDBPyConnection, until: date | None) -> None:
+    """Refuse an observation end after the last order: the customers' silence since then
+    is not in the data, and the fit would read it as customers lost."""
+    row = con.execute("SELECT max(CAST(ordered_at_local AS DATE)) FROM orders").fetchone()
+    last = row[0] if row else None
+    if until is not None and last is not None and until > last:
+        raise ConfigError(
+            f"--until {until} is after the last order in the data ({last}); lifetime value "
+            f"is fitted on what was observed: use {last} or an earlier day"
+        )
+
+
+def _check_enough_repeat_buyers(summary: pd.DataFrame, until: date | None) -> None:
     """A ModelError naming the count when too few customers have a repeat purchase."""
+    if summary.empty:
+        raise ModelError(
+            f"no completed order with a customer{f' up to {until}' if until else ''}; "
+            "lifetime value needs "
+            "customers' purchases: import an orders file with customer ids"
+        )
     repeat = int((summary["frequency"] > 0).sum())
     if repeat < MIN_REPEAT_BUYERS:
         raise ModelError(
@@ -167,12 +186,26 @@ def _observation_end(con: duckdb.DuckDBPyConnection, until: date | str | None) -
     return row[0]
 
 
-def _fit_models(summary: pd.DataFrame) -> tuple[BgNbd, GammaGamma]:
-    """BG/NBD on every customer's (x, t_x, T); Gamma-Gamma on the repeat buyers' spend."""
+def _fit_models(summary: pd.DataFrame, penalizer: float = 0.0) -> tuple[BgNbd, GammaGamma]:
+    """BG/NBD on every customer's (x, t_x, T); Gamma-Gamma on the repeat buyers' spend.
+
+    ``penalizer`` (``[clv] penalizer``) shrinks the parameters, for data whose fit does
+    not converge without it. A fit with almost no dropout (a / (a + b) below one in a
+    million) is the no-dropout model: it is kept, with a warning, as every customer then
+    counts as still active.
+    """
     from cxlens.models.clv import BgNbd, GammaGamma
 
-    bgnbd = BgNbd().fit(summary["frequency"], summary["recency"], summary["T"])
-    gamma_gamma = GammaGamma().fit(summary["frequency"], summary["monetary_value"])
+    bgnbd = BgNbd(penalizer).fit(summary["frequency"], summary["recency"], summary["T"])
+    gamma_gamma = GammaGamma(penalizer).fit(summary["frequency"], summary["monetary_value"])
+    a, b = bgnbd.params_["a"], bgnbd.params_["b"]
+    if a / (a + b) < 1e-6:
+        log.warning(
+            "the purchase model finds almost no dropout (a = %.3g, b = %.3g): every customer "
+            "counts as still active; the orders may span too short a time for customers' "
+            "leaving to show",
+            a, b,
+        )  # fmt: skip
     return bgnbd, gamma_gamma
 
 

@@ -699,8 +699,9 @@ def cohort_matrix(
     (orders basis) or first subscription start (subscriptions basis, the default where
     subscriptions are loaded). Columns are ``customers`` (the cohort's size) and the
     months since, 0, 1, 2, …: the share with a completed order in that month, or still
-    subscribed in it. The month holding ``until`` counts (up to ``until``); later months
-    are null. ``settings`` is accepted for symmetry with ``retention_curves``.
+    subscribed in it. Only whole months count: the month holding ``until`` is null unless
+    ``until`` is its last day (a month seen for ten days would read as a collapse), and
+    later months are null. ``settings`` is accepted for symmetry with ``retention_curves``.
     """
     import pandas as pd
 
@@ -715,8 +716,25 @@ def cohort_matrix(
     matrix.columns = [int(c) for c in matrix.columns]
     sizes = cells.drop_duplicates("cohort").set_index("cohort")["customers"].astype("int64")
     matrix.insert(0, "customers", sizes)
+    _blank_partial_month(matrix, until_day)
     log.info("cohort matrix (%s): %d cohorts up to %s", chosen, len(matrix), until_day)
     return pd.DataFrame(matrix.astype({c: "float64" for c in matrix.columns[1:]}))
+
+
+def _blank_partial_month(matrix: pd.DataFrame, until_day: date) -> None:
+    """Null the cells of the month holding ``until`` when that month is not over."""
+    import numpy as np
+    import pandas as pd
+
+    last_day = (pd.Timestamp(until_day) + pd.offsets.MonthEnd(0)).date()
+    if until_day == last_day:
+        return
+    cohorts = pd.PeriodIndex(matrix.index, freq="M")
+    partial = (pd.Period(until_day, freq="M") - cohorts).map(lambda offset: offset.n)
+    months = np.array([c for c in matrix.columns if c != "customers"])
+    cells = matrix[list(months)].to_numpy(dtype=float, copy=True)
+    cells[np.asarray(partial)[:, None] == months[None, :]] = np.nan
+    matrix[list(months)] = cells
 
 
 def _plain(value: Any) -> float | None:

@@ -87,17 +87,23 @@ class Predictions:
     calls: RetentionTargets | None = None
     budget: float | None = None
     missing: dict[str, str] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
 
     def reason(self, part: str, lang: str) -> str:
         """Why ``part`` is missing, as one sentence in ``lang``; empty when it is there."""
         if part not in self.missing:
             return ""
         name = label(f"pred_{part}", lang)
-        return label("cannot_compute", lang, part=name, reason=label(self.missing[part], lang))
+        reason = label(self.missing[part], lang)
+        detail = self.details.get(part)
+        if detail:  # the model's own words say which check failed
+            reason += f"（{detail}）" if lang == "zh" else f" ({detail})"
+        return label("cannot_compute", lang, part=name, reason=reason)
 
     def note_missing(self, part: str, kind: str, error: Exception) -> None:
         """Keep the reason ``part`` cannot be computed (``kind``: data or model) and log it."""
         self.missing[part] = f"reason_{part}_{kind}"
+        self.details[part] = str(error).rstrip(".")
         log.warning("report: no %s (%s)", part, error)
 
 
