@@ -212,7 +212,7 @@ def test_phrases_in_english_and_chinese():
     reopened = pd.Series([3.0, None])
     assert list(describe_values("reopened_tickets", reopened, "en")) == [
         "3 reopened tickets",
-        "Reopened tickets: none",
+        "Reopened tickets: not recorded yet",
     ]
     assert describe_values("reopened_tickets", reopened, "zh")[0] == "3 个工单被重开"
     wait = pd.Series([45.0, 300.0, 4320.0])

@@ -157,12 +157,13 @@ def label_of(feature: str, kind: str = "number") -> FeatureLabel:
 def describe_values(feature: str, values: pd.Series, language: str, kind: str = "number"):
     """``values`` of ``feature`` as phrases a manager reads ("3 reopened tickets").
 
-    A missing value reads as "none" after the label.
+    A missing value says so: "Median resolution time: not recorded yet" (no resolved
+    ticket, no answer, no order by then).
     """
     label = label_of(feature, kind)
     phrase = label.zh_phrase if language == "zh" else label.en_phrase
     before, after = phrase.split("{value}")
-    missing = f"{label.zh}：无" if language == "zh" else f"{label.en}: none"
+    missing = f"{label.zh}：尚无记录" if language == "zh" else f"{label.en}: not recorded yet"
     text = before + format_values(values, label.kind, language) + after
     return text.where(values.notna(), missing)
 
