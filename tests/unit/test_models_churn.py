@@ -199,3 +199,21 @@ def test_the_commonest_level_can_be_a_reason_when_it_is_the_risky_one():
     assert (reasons["reason_1"] == "monthly plan (riskier than the average plan)").all()
     annual = model.reasons(features[plan == "annual"].head(200))
     assert not annual["reason_1"].fillna("").str.contains("plan").any()
+
+
+def test_a_window_without_churn_names_the_day_churn_last_happened(tmp_path):
+    # 40 subscribers end on 2017-09-30 and 60 stay; a later ticket moves the data's end to
+    # 2023. The last 90 days hold no churn, and the error points at the churn day.
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE subscriptions AS SELECT 'S' || i AS subscription_id, 'C' || i AS "
+        "customer_id, TIMESTAMP '2016-01-01' AS started_at_local, CASE WHEN i < 40 THEN "
+        "TIMESTAMP '2017-09-30' END AS ended_at_local, 'monthly' AS plan, 10.0 AS mrr, "
+        "NULL::JSON AS attributes FROM range(100) t(i)"
+    )
+    con.execute(
+        "CREATE TABLE tickets AS SELECT 'T1' AS ticket_id, 'C50' AS customer_id, "
+        "TIMESTAMP '2023-06-02' AS created_at_local"
+    )
+    with pytest.raises(ModelError, match=r"latest churn in the data is on 2017-09-30: try --until"):
+        predict_churn(con, Settings())

@@ -680,6 +680,22 @@ def _validate_by_time(con, settings, model, snapshots, kind, end, window):
     return validation, importances, final, holdout.rename_axis("customer_id").reset_index()
 
 
+def _where_churn_happened(lifetimes, end: date) -> str:
+    """Advice for a window without churn: the day churn last happened, if any did."""
+    import pandas as pd
+
+    churned_on = pd.to_datetime(lifetimes["churned_on"]).dropna()
+    churned_on = churned_on[churned_on <= pd.Timestamp(end)]
+    if churned_on.empty:
+        return "No customer has churned in the data yet; import more history."
+    last = churned_on.max().date()
+    return (
+        f"The latest churn in the data is on {last}: try --until {last} (a project that "
+        "mixes exports of different years ends at the latest of them), or lengthen "
+        "[churn] window_days."
+    )
+
+
 def _validate_by_folds(con, settings, model, lifetimes, kind, end, window):
     """Stratified K-fold on one snapshot (see the module docstring for its dates)."""
     import pandas as pd
@@ -698,9 +714,9 @@ def _validate_by_folds(con, settings, model, lifetimes, kind, end, window):
     churned, retained = int(labels.sum()), int(len(labels) - labels.sum())
     if min(churned, retained) < MIN_CHURNED:
         raise ModelError(
-            f"{churned} customers churned and {retained} stayed by {end}; validating a churn "
-            f"model needs at least {MIN_CHURNED} of each. Import more history, choose a later "
-            "--until, or lengthen [churn] window_days"
+            f"{churned} customers churned and {retained} stayed in the {window} days to "
+            f"{end}; validating a churn model needs at least {MIN_CHURNED} of each. "
+            + _where_churn_happened(lifetimes, end)
         )
 
     features = customer_features(con, settings, features_on).loc[labels.index]
