@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 CXLENS = [sys.executable, "-m", "cxlens"]
-PARTS = ["lifetime", "churn", "drivers", "survival", "calls"]
+PARTS = ["lifetime", "churn", "drivers", "churn_drivers", "survival", "calls"]
 SHOWN_ROWS = 20  # the report's documented call-list length (docs/report.md)
 
 
@@ -64,7 +64,7 @@ def expected(project, budget) -> dict:
     """Each model's result computed here, on the warehouse the report read."""
     from cxlens.actions.retention import retention_targets
     from cxlens.models.churn import predict_churn
-    from cxlens.models.drivers import service_drivers
+    from cxlens.models.drivers import churn_service_drivers, service_drivers
     from cxlens.models.lifetime import customer_lifetime_values
     from cxlens.models.survival import retention_curves
     from cxlens.settings import load_settings
@@ -77,6 +77,7 @@ def expected(project, budget) -> dict:
             "lifetime": customer_lifetime_values(con, settings),
             "churn": churn,
             "drivers": service_drivers(con, settings, "csat"),
+            "churn_drivers": churn_service_drivers(con, settings, churn),
             "survival": retention_curves(con, settings, by="plan"),
             "calls": retention_targets(con, settings, budget, churn=churn).calls.rows,
         }
@@ -113,7 +114,7 @@ def test_the_section_sits_before_the_definitions_with_five_parts(english):
     assert english.index('id="predictions"') < english.index('id="definitions"')
     for name in PARTS:
         assert 'class="note cannot-compute"' not in part(english, name), name
-    for name in ["lifetime", "churn", "drivers", "survival"]:
+    for name in ["lifetime", "churn", "drivers", "churn_drivers", "survival"]:
         assert part(english, name).count("Plotly.newPlot(") == 1, name
 
 
@@ -149,6 +150,18 @@ def test_drivers_show_every_significant_driver_and_only_those(english, expected)
     significant = table.loc[table["significant"], "sentence"].tolist()
     assert significant  # the sample is built with real drivers
     assert sentences(part(english, "drivers")) == significant
+
+
+def test_churn_drivers_show_the_plan_and_the_customers_they_were_fitted_on(english, expected):
+    # On the sample the plan drives churn and no service factor is told from noise.
+    drivers = expected["churn_drivers"]
+    table = drivers.table
+    shown = sentences(part(english, "churn_drivers"))
+    assert shown == table.loc[table["significant"], "sentence"].tolist()
+    assert all(sentence.startswith("Plan: ") for sentence in shown)
+    note = text(part(english, "churn_drivers"))
+    assert f"on the {drivers.model.n_rows_:,} customers" in note
+    assert f"({drivers.model.n_positive_:,} of them left)" in note
 
 
 def test_drivers_chart_marks_every_other_factor_as_noise_with_its_n(english, expected):
@@ -262,6 +275,10 @@ def test_tickets_only_project_says_why_each_prediction_is_missing(tickets_only):
     assert "What moves CSAT cannot be computed because" in reasons["drivers"]
     assert "How long customers stay cannot be computed because" in reasons["survival"]
     assert "it needs the churn risk" in reasons["calls"]
+    assert (
+        "What goes with leaving cannot be computed because it needs the churn risk"
+        in (reasons["churn_drivers"])
+    )
     assert "Plotly.newPlot(" not in html[html.index('id="predictions"') :]
     assert 'id="kpis"' in html  # the month's KPIs are still there
 

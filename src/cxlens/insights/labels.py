@@ -188,6 +188,7 @@ LABELS: dict[str, dict[str, str]] = {
     "pred_lifetime": {"en": "Customer lifetime value", "zh": "客户终身价值"},
     "pred_churn": {"en": "Churn risk", "zh": "流失风险"},
     "pred_drivers": {"en": "What moves CSAT", "zh": "影响满意度的因素"},
+    "pred_churn_drivers": {"en": "What goes with leaving", "zh": "与流失相关的因素"},
     "pred_survival": {"en": "How long customers stay", "zh": "客户留存时长"},
     "pred_calls": {"en": "Whom to contact first", "zh": "优先挽留名单"},
     "cannot_compute": {
@@ -295,6 +296,26 @@ LABELS: dict[str, dict[str, str]] = {
         "tested are allowed for. {rows} CSAT answers, {positive} of them satisfied.",
         "zh": "柱形从 1 画到各因素的几率比，须线为 95% 区间。标为“噪声”的灰色柱形在考虑所检验的 {tested} "
         "个效应后，无法与偶然区分。共 {rows} 条满意度评价，其中 {positive} 条为满意。",
+    },
+    "churn_drivers_note": {
+        "en": "Service factors against leaving, on the {rows} customers the churn model was "
+        "checked on ({positive} of them left), with tenure, plan and segment in the model so "
+        "that new customers' or a plan's higher churn is not read as a service effect. Bars "
+        "run from 1 to each odds ratio, whiskers show its 95 % interval; grey bars (noise) "
+        "are not told apart from chance once the {tested} effects tested are allowed for. "
+        "Associations, not proof of cause.",
+        "zh": "服务因素与流失的关系，基于用于检验流失模型的 {rows} 位客户（其中 {positive} 位流失），"
+        "模型同时控制了在网时长、套餐和客户分群，以免把新客户或某套餐的高流失误读为服务的影响。"
+        "条形从 1 延伸到各因素的优势比，须线为 95% 区间；灰色条（噪声）在考虑所检验的 {tested} "
+        "个效应后无法与偶然区分。这是相关关系，不能证明因果。",
+    },
+    "reason_churn_drivers_data": {
+        "en": "the churn model's customers have no service history",
+        "zh": "流失模型的客户没有服务记录",
+    },
+    "reason_churn_drivers_model": {
+        "en": "no service factor varies enough among the churn model's customers",
+        "zh": "流失模型的客户之间服务因素变化不足",
     },
     "drivers_none": {
         "en": "No factor is told apart from noise.",

@@ -243,6 +243,7 @@ def _predictions(found: Predictions, lang: str) -> dict[str, dict[str, Any]]:
         "lifetime": _lifetime,
         "churn": _churn,
         "drivers": _drivers,
+        "churn_drivers": _churn_drivers,
         "survival": _survival,
         "calls": _calls,
     }
@@ -360,15 +361,24 @@ def churn_validation_text(validation: dict[str, Any], lang: str) -> str:
 
 def _drivers(found: Predictions, title: str, lang: str) -> dict[str, Any]:
     """The odds-ratio chart of what moves CSAT, the significant drivers' sentences, a note."""
+    return _driver_part(found.drivers, title, lang, "drivers_note")
+
+
+def _churn_drivers(found: Predictions, title: str, lang: str) -> dict[str, Any]:
+    """The same for leaving: service factors with tenure, plan and segment held fixed."""
+    return _driver_part(found.churn_drivers, title, lang, "churn_drivers_note")
+
+
+def _driver_part(drivers: Any, title: str, lang: str, note_key: str) -> dict[str, Any]:
+    """An odds-ratio chart, the significant drivers' sentences and what was fitted on."""
     from markupsafe import Markup
 
-    drivers = found.drivers
     table = drivers.table
     figure = charts.drivers_figure(table, title, lang)
     column = "sentence_zh" if lang == "zh" else "sentence"
     sentences = table.loc[table["significant"].astype(bool), column].tolist()
     note = label(
-        "drivers_note",
+        note_key,
         lang,
         tested=len(table),
         rows=f"{drivers.model.n_rows_:,}",

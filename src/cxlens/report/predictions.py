@@ -49,7 +49,7 @@ __all__ = [
     "report_budget",
 ]
 
-PARTS = ("lifetime", "churn", "drivers", "survival", "calls")
+PARTS = ("lifetime", "churn", "drivers", "churn_drivers", "survival", "calls")
 REPORT_CONTACTS = 20
 HISTOGRAM_BINS = 30
 # The columns of the call list as a reader sees it; each name is also its label key.
@@ -83,6 +83,7 @@ class Predictions:
     lifetime: LifetimeValues | None = None
     churn: ChurnPrediction | None = None
     drivers: DriverResult | None = None
+    churn_drivers: DriverResult | None = None
     survival: RetentionCurves | None = None
     calls: RetentionTargets | None = None
     budget: float | None = None
@@ -114,7 +115,7 @@ def read_predictions(warehouse: Any, settings: Any) -> Predictions:
     (see the module docstring) and the others go on.
     """
     from cxlens.models.churn import predict_churn
-    from cxlens.models.drivers import service_drivers
+    from cxlens.models.drivers import churn_service_drivers, service_drivers
     from cxlens.models.lifetime import customer_lifetime_values
 
     found = Predictions(currency=settings.currency)
@@ -124,6 +125,13 @@ def read_predictions(warehouse: Any, settings: Any) -> Predictions:
         )
         found.churn = _attempt(found, "churn", lambda: predict_churn(con, settings))
         found.drivers = _attempt(found, "drivers", lambda: service_drivers(con, settings, "csat"))
+        if found.churn is None:
+            found.missing["churn_drivers"] = "reason_calls_churn"
+        else:
+            found.churn_drivers = _attempt(
+                found, "churn_drivers",
+                lambda: churn_service_drivers(con, settings, found.churn),
+            )  # fmt: skip
         found.survival = _retention(found, con, settings)
         found.calls = _call_list(found, con, settings)
     log.info("report predictions: %d of %d parts", len(PARTS) - len(found.missing), len(PARTS))
