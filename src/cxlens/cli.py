@@ -491,6 +491,8 @@ def churn(
     )
     _print_frame(shown)
     print(_churn_line(prediction))
+    for warning in prediction.validation.get("warnings", []):
+        print(f"Warning: {warning}.")
 
 
 def _churn_line(prediction: Any) -> str:
@@ -584,10 +586,11 @@ def _targets_line(result: Any, currency: str) -> str:
     quality = (
         "the best possible" if calls.method == "exact" else f"within {calls.gap:.2%} of the best"
     )
+    actions = ", ".join(f"{a.name} {a.cost:,.2f} keeping {a.save_rate:.0%}" for a in result.actions)
     return (
         f"{len(calls.rows):,} customers, cost {calls.total_cost:,.2f} of {calls.budget:,.2f} "
         f"{currency}, expected saved value {calls.total_expected_value:,.2f} {currency} "
-        f"({quality}; values from {result.value_basis})."
+        f"({quality}; values from {result.value_basis}; [targets]: {actions})."
     )
 
 

@@ -217,3 +217,16 @@ def test_a_window_without_churn_names_the_day_churn_last_happened(tmp_path):
     )
     with pytest.raises(ModelError, match=r"latest churn in the data is on 2017-09-30: try --until"):
         predict_churn(con, Settings())
+
+
+def test_orders_of_one_time_buyers_say_why_no_churn_model_can_be_checked():
+    # 200 customers, each with one order: nobody stays, and the error says that only 0 of
+    # 200 buyers ordered on a second day.
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE orders AS SELECT 'O' || i AS order_id, 'C' || i AS customer_id, "
+        "TIMESTAMP '2024-01-01' + to_days(CAST(i AS INTEGER)) AS ordered_at_local, "
+        "10.0 AS amount, 'completed' AS status FROM range(200) t(i)"
+    )
+    with pytest.raises(ModelError, match=r"only 0 of 200 buyers ever ordered on a second day"):
+        predict_churn(con, Settings())

@@ -313,3 +313,80 @@ def test_compress_rows_matches_a_pandas_group_count_on_three_columns():
 def test_a_table_instead_of_a_column_is_a_model_error():
     with pytest.raises(ModelError, match="one value per customer"):
         BgNbd().fit(np.ones((2, 3)), np.ones(2), np.ones(2))
+
+
+def direct_bgnbd_loglik(params, x, t_x, big_t):
+    """Fader, Hardie & Lee (2005) eq. (6) summed over customers; takes complex parameters."""
+    r, alpha, a, b = params
+    lg = special.loggamma
+    log_a1 = lg(r + x) - lg(r) + r * np.log(alpha)
+    log_a2 = lg(a + b) + lg(b + x) - lg(b) - lg(a + b + x)
+    a3 = (alpha + big_t) ** -(r + x)
+    a4 = np.where(x > 0, a / np.where(x > 0, b + x - 1, 1.0) * (alpha + t_x) ** -(r + x), 0.0)
+    return np.sum(log_a1 + log_a2 + np.log(a3 + a4))
+
+
+def direct_gamma_gamma_loglik(params, x, m):
+    """The Gamma-Gamma density of a mean spend m over x purchases, summed; complex-safe."""
+    p, q, gamma = params
+    lg = special.loggamma
+    return np.sum(
+        lg(p * x + q) - lg(p * x) - lg(q) + q * np.log(gamma) + (p * x - 1) * np.log(m)
+        + p * x * np.log(x) - (p * x + q) * np.log(gamma + m * x)
+    )  # fmt: skip
+
+
+def newton_distance(loglik, params, std_errors):
+    """|gradient| x variance / estimate per parameter: how far, relatively, the maximum is.
+
+    The gradient comes from a complex step (Im f(p + ih) / h), which has no rounding from
+    subtraction, so it resolves distances far below what finite differences can.
+    """
+    step = 1e-20
+    gradient = np.array([loglik(params + 1j * step * e).imag / step for e in np.eye(len(params))])
+    return np.abs(gradient) * std_errors**2 / params
+
+
+def test_bgnbd_estimate_sits_at_the_maximum_to_rounding(weekly, cdnow):
+    # L-BFGS-B alone stops with a and b about 3e-7 short of the maximum on CDNOW
+    x, t_x, big_t = (cdnow[c].to_numpy(float) for c in ["frequency", "recency", "T"])
+    names = ["r", "alpha", "a", "b"]
+    params = np.array([weekly.params_[k] for k in names])
+    errors = np.array([weekly.std_errors_[k] for k in names])
+    distance = newton_distance(lambda p: direct_bgnbd_loglik(p, x, t_x, big_t), params, errors)
+    assert np.all(distance < 1e-10)
+
+
+def test_gamma_gamma_estimate_sits_at_the_maximum_to_rounding(cdnow_spend):
+    repeat = cdnow_spend["x"] > 0
+    x, m = (cdnow_spend[c][repeat].to_numpy(float) for c in ["x", "zbar"])
+    model = GammaGamma().fit(x, m)
+    names = ["p", "q", "gamma"]
+    params = np.array([model.params_[k] for k in names])
+    errors = np.array([model.std_errors_[k] for k in names])
+    distance = newton_distance(lambda p: direct_gamma_gamma_loglik(p, x, m), params, errors)
+    assert np.all(distance < 1e-10)
+
+
+def test_customers_with_distinct_histories_are_fitted_ungrouped_to_the_same_estimate():
+    # 200,000 customers in continuous time and 500 of them listed twice: a sample of rows
+    # shows almost no repeats, so the rows are fitted as they are; a pandas group count
+    # of the same rows, fitted with weights, must give the same estimate.
+    rng = np.random.default_rng(11)
+    n = 200_000
+    big_t = rng.uniform(26.0, 78.0, n)
+    x, t_x = simulate_bgnbd(rng, n, 0.5, 6.0, 0.9, 3.0, big_t)
+    twice = rng.choice(n, 500, replace=False)
+    rows = pd.DataFrame({"x": x, "t_x": t_x, "T": big_t})
+    rows = pd.concat([rows, rows.iloc[twice]], ignore_index=True)
+    counted = rows.groupby(["x", "t_x", "T"]).size().reset_index(name="customers")
+
+    as_listed = BgNbd().fit(rows["x"], rows["t_x"], rows["T"])
+    grouped = BgNbd().fit(counted["x"], counted["t_x"], counted["T"], weights=counted["customers"])
+
+    assert as_listed.n_unique_rows_ == n + 500
+    assert grouped.n_unique_rows_ == n
+    assert as_listed.n_customers_ == grouped.n_customers_ == n + 500
+    for name in ["r", "alpha", "a", "b"]:
+        assert as_listed.params_[name] == pytest.approx(grouped.params_[name], rel=1e-9)
+    assert as_listed.log_likelihood_ == pytest.approx(grouped.log_likelihood_, rel=1e-12)

@@ -410,3 +410,22 @@ def test_times_relative_to_the_channel_subtract_its_median_log_hours(tmp_path):
     )
     assert answers.loc["R4", "first_response_vs_channel"] == pytest.approx(0.0)
     con.close()
+
+
+def test_a_fact_repeated_in_two_columns_counts_once_with_its_whole_effect():
+    # "none" appears in the same rows of two service columns, as Telco's "No internet
+    # service" does. Fitted once, its log-odds effect is the true −1.5 (within its
+    # interval); the copy is left out instead of sharing the effect.
+    rng = np.random.default_rng(9)
+    n = 6000
+    no_service = rng.random(n) < 0.3
+    security = np.where(no_service, "none", rng.choice(["yes", "no"], n))
+    backup = np.where(no_service, "none", rng.choice(["yes", "no"], n))
+    logit = -0.5 - 1.5 * no_service
+    left = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame({"security": security, "backup": backup})
+    summary = KeyDrivers(penalty=0.0).fit(X, pd.Series(left)).summary.set_index(["factor", "level"])
+    assert ("backup", "none") not in summary.index
+    effect = summary.loc[("security", "none")]
+    assert effect["ci_low"] < np.exp(-1.5) < effect["ci_high"]
+    assert effect["significant"]

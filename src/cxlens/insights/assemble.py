@@ -42,6 +42,7 @@ DATED_COLUMNS = {
     "tickets": "created_at_local",
     "survey_responses": "responded_at_local",
     "orders": "ordered_at_local",
+    "subscriptions": "started_at_local",
 }
 
 
@@ -215,14 +216,15 @@ def _choose_month(warehouse: Any, monthly: pd.DataFrame, month: str | None) -> t
     last_record = newest_record_date(warehouse)
     if last_record is None or not months_with_data:
         raise WarehouseError(
-            f"{warehouse}: no dated tickets, survey responses or orders to report on; "
+            f"{warehouse}: no dated tickets, survey responses, orders or subscriptions to "
+            "report on; "
             "import data first (cxlens import FILE --table tickets, or cxlens run)"
         )
     return periods.latest_complete_month(last_record, months_with_data)
 
 
 def newest_record_date(warehouse: Any) -> date | None:
-    """The local date of the newest ticket, survey response or order."""
+    """The local date of the newest ticket, survey response, order or subscription start."""
     with warehouse.connect(read_only=True) as con:
         parts = [
             f"SELECT max({quote(column)}) AS newest FROM {quote(name)}"

@@ -297,6 +297,31 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "柱形从 1 画到各因素的几率比，须线为 95% 区间。标为“噪声”的灰色柱形在考虑所检验的 {tested} "
         "个效应后，无法与偶然区分。共 {rows} 条满意度评价，其中 {positive} 条为满意。",
     },
+    "calls_action": {
+        "en": "{name} costs {cost} and keeps {rate} of the customers it reaches",
+        "zh": "{name} 每次 {cost}，可挽留 {rate} 的联系对象",
+    },
+    "calls_assumptions": {
+        "en": "Assumed in [targets] of cxlens.toml: {actions}; a customer's value is {basis}.",
+        "zh": "cxlens.toml 的 [targets] 中的假设：{actions}；客户价值为{basis}。",
+    },
+    "calls_value_subscriptions": {
+        "en": "the plan's monthly fee over the [clv] horizon, weighted by how long the plan's "
+        "customers stay, discounted",
+        "zh": "套餐月费在 [clv] 期限内、按该套餐客户的留存加权并折现后的总和",
+    },
+    "calls_value_orders": {
+        "en": "the lifetime value over the [clv] horizon (BG/NBD × Gamma-Gamma, discounted)",
+        "zh": "[clv] 期限内的客户终身价值（BG/NBD × Gamma-Gamma，折现）",
+    },
+    "churn_leakage": {
+        "en": "Check before you act: a ROC AUC of {auc} is above 0.90, which on churn data "
+        "usually means a column records the outcome itself (a status, an end date, a count "
+        "taken after leaving). Look at the top reasons; list such a column in [churn] "
+        "exclude.",
+        "zh": "使用前请核查：ROC AUC 为 {auc}，高于 0.90；在流失数据中这通常意味着某列本身记录了结果"
+        "（状态、结束日期或离开后才统计的数字）。请查看主要原因，并把这类列加入 [churn] exclude。",
+    },
     "churn_drivers_note": {
         "en": "Service factors against leaving, on the {rows} customers the churn model was "
         "checked on ({positive} of them left), with tenure, plan and segment in the model so "

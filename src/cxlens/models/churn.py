@@ -359,7 +359,7 @@ class ChurnModel:
                 text[rows] = phrase + (
                     f"（流失风险高于{named.zh}的平均水平）"
                     if language == "zh"
-                    else f" (riskier than the average {named.en.lower()})"
+                    else f" (riskier than the average {_lower_label(column, named.en)})"
                 )
                 continue
             typical = describe_typical(column, self.typical_[column], language, kind)
@@ -372,6 +372,11 @@ class ChurnModel:
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise ModelError("the churn model is not fitted yet; call fit(features, churned)")
+
+
+def _lower_label(column: str, text: str) -> str:
+    """A built-in label in running text ("plan"); an export's own column name as written."""
+    return text if "." in column else text.lower()
 
 
 def _threads(rows: int):
@@ -530,6 +535,7 @@ def predict_churn(
             con, settings, model, lifetimes, kind, end, window
         )
 
+    validation["warnings"] = _leakage_warnings(validation, importances)
     customers, bands = _score(con, settings, final, lifetimes, end, language)
     log.info(
         "churn risk of %d customers at %s (%s, ROC AUC %.3f)",
@@ -680,6 +686,40 @@ def _validate_by_time(con, settings, model, snapshots, kind, end, window):
     return validation, importances, final, holdout.rename_axis("customer_id").reset_index()
 
 
+# Above this ROC AUC, churn data usually holds a column that records the outcome itself.
+SUSPICIOUS_AUC = 0.90
+
+
+def _leakage_warnings(validation: dict, importances: pd.DataFrame) -> list[str]:
+    """A warning when the model predicts held-out churn too well to be believed."""
+    auc = validation["metrics"]["roc_auc"]["value"]
+    if auc <= SUSPICIOUS_AUC:
+        return []
+    top = ", ".join(str(c) for c in importances.index[:3])
+    message = (
+        f"ROC AUC {auc:.2f} is above {SUSPICIOUS_AUC:.2f}: churn data this predictable "
+        f"usually holds a column recorded at or after the churn. Check the most important "
+        f"features ({top}); if one records the outcome, list it in [churn] exclude"
+    )
+    log.warning(message)
+    return [message]
+
+
+def _few_repeat_buyers(con: duckdb.DuckDBPyConnection) -> str:
+    """Why no customer stays, where churn is read from orders: most never buy again."""
+    repeat, buyers = con.execute(
+        "SELECT count(*) FILTER (WHERE days > 1), count(*) FROM (SELECT customer_id, "
+        "count(DISTINCT CAST(ordered_at_local AS DATE)) AS days FROM orders "
+        "WHERE customer_id IS NOT NULL AND coalesce(status, 'completed') <> 'cancelled' "
+        "GROUP BY customer_id)"
+    ).fetchone()
+    return (
+        f"Churn here is read from orders, and only {repeat:,} of {buyers:,} buyers ever ordered "
+        "on a second day: almost everyone counts as lost once the window passes, so there is "
+        "nothing to tell apart. Churn risk needs repeat buyers or subscriptions."
+    )
+
+
 def _where_churn_happened(lifetimes, end: date) -> str:
     """Advice for a window without churn: the day churn last happened, if any did."""
     import pandas as pd
@@ -716,7 +756,11 @@ def _validate_by_folds(con, settings, model, lifetimes, kind, end, window):
         raise ModelError(
             f"{churned} customers churned and {retained} stayed in the {window} days to "
             f"{end}; validating a churn model needs at least {MIN_CHURNED} of each. "
-            + _where_churn_happened(lifetimes, end)
+            + (
+                _few_repeat_buyers(con)
+                if kind != "contractual" and retained < MIN_CHURNED
+                else _where_churn_happened(lifetimes, end)
+            )
         )
 
     features = customer_features(con, settings, features_on).loc[labels.index]

@@ -298,8 +298,29 @@ def _design(factors: pd.DataFrame) -> Design:
         rows += described
     columns = pd.DataFrame(rows, columns=["column", "factor", "level", "kind", "reference", "n"])
     matrix = np.column_stack(blocks)
+    matrix, columns = _drop_repeated_columns(matrix, columns)
     columns["sd"] = matrix[:, 1:].std(axis=0, ddof=1)
     return Design(matrix, columns)
+
+
+def _drop_repeated_columns(
+    matrix: np.ndarray, columns: pd.DataFrame
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Keep the first of design columns that are identical row for row.
+
+    Exports repeat one fact in several columns (Telco's "No internet service" is a level
+    of seven service columns); fitted together, copies share one effect and each looks
+    like noise. The first copy stands for all and the others are logged.
+    """
+    body = np.ascontiguousarray(matrix[:, 1:])
+    _, first = np.unique(body.T, axis=0, return_index=True)
+    keep = np.sort(first)
+    if len(keep) == body.shape[1]:
+        return matrix, columns
+    dropped = columns.drop(index=columns.index[keep])
+    log.info("drivers: %d design columns repeat an earlier one and are left out: %s",
+             len(dropped), ", ".join(f"{r.factor}={r.level}" for r in dropped.itertuples()))  # fmt: skip
+    return matrix[:, [0, *(keep + 1)]], columns.iloc[keep].reset_index(drop=True)
 
 
 def _encode(name: str, column: pd.Series) -> tuple[np.ndarray, list[tuple]]:
@@ -610,6 +631,20 @@ CHURN_COUNTS = ("tickets_90d", "reopened_tickets", "complaints")
 CHURN_LOG = ("first_response_median_min", "resolution_median_min", "tenure_days")
 
 
+def _relabels(features: pd.DataFrame, name: str, chosen) -> bool:
+    """Whether category ``name`` only renames one already chosen (Telco's segment is its
+    contract, like its plan): two copies of one factor split its effect between them and
+    neither looks like a driver."""
+    column = features[name]
+    if pd.api.types.is_numeric_dtype(column):
+        return False
+    for other in chosen:
+        pairs = features[[other, name]].dropna().astype(str).drop_duplicates()
+        if pairs[other].is_unique and pairs[name].is_unique:
+            return True
+    return False
+
+
 def churn_service_drivers(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -625,7 +660,10 @@ def churn_service_drivers(
     factors are the service history (tickets in the last 90 days, median first response
     and resolution, reopened tickets, share of satisfied CSAT answers, complaints), with
     tenure, plan and segment in the model as controls so that "new customers leave more"
-    is not read as a service effect. Times and tenure enter as log(1 + value); a
+    is not read as a service effect, and the customers' and subscriptions' attribute
+    columns (a ticket count an export carries, a contract's services). A category that
+    only renames one already in (a segment that is the plan) is left out. Times and tenure
+    enter as log(1 + value); a
     customer without a ticket has no response time and takes the median one, so that
     customers who never wrote stay in the model (their absence shows in the ticket count).
     """
@@ -640,8 +678,9 @@ def churn_service_drivers(
     features = customer_features(con, settings, day).reindex(labels.index)
 
     factors = pd.DataFrame(index=features.index)
-    for name in (*CHURN_SERVICE_FACTORS, *CHURN_CONTROLS):
-        if name not in features:
+    attributes = [c for c in features.columns if "." in c]  # customer.X, subscription.X
+    for name in (*CHURN_SERVICE_FACTORS, *CHURN_CONTROLS, *attributes):
+        if name not in features or _relabels(features, name, factors.columns):
             continue
         column = features[name]
         if name in CHURN_COUNTS:

@@ -168,7 +168,7 @@ def _check_enough_repeat_buyers(summary: pd.DataFrame, until: date | None) -> No
     repeat = int((summary["frequency"] > 0).sum())
     if repeat < MIN_REPEAT_BUYERS:
         raise ModelError(
-            f"only {repeat} of {len(summary)} customers have a repeat purchase by the "
+            f"only {repeat:,} of {len(summary):,} customers have a repeat purchase by the "
             f"observation end; lifetime value needs at least {MIN_REPEAT_BUYERS}. Import "
             "more orders or choose a later --until"
         )

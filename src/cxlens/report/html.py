@@ -331,11 +331,27 @@ def _churn(found: Predictions, title: str, lang: str) -> dict[str, Any]:
     )
     lift = validation["metrics"]["top_decile_lift"]["value"]
     meaning = label("churn_auc_meaning", lang, lift=f"{lift:.1f}")
+    warnings = [
+        label("churn_leakage", lang, auc=f"{validation['metrics']['roc_auc']['value']:.2f}")
+        for _ in validation.get("warnings", [])
+    ]
     return {
         "chart": Markup(_div(figure)),
         "validation": churn_validation_text(validation, lang),
-        "sentences": [sentence, meaning],
+        "sentences": [*warnings, sentence, meaning],
     }
+
+
+def _calls_assumptions(found: Predictions, lang: str) -> str:
+    """The actions' costs and save rates and the value horizon the plan rests on."""
+    targets = found.calls
+    actions = (("、" if lang == "zh" else ", ")).join(
+        label("calls_action", lang, name=a.name, cost=_money(a.cost, lang),
+              rate=_percent(a.save_rate, lang))
+        for a in targets.actions
+    )  # fmt: skip
+    basis = label(f"calls_value_{targets.value_basis}", lang)
+    return label("calls_assumptions", lang, actions=actions, basis=basis)
 
 
 def churn_validation_text(validation: dict[str, Any], lang: str) -> str:
@@ -458,6 +474,7 @@ def _calls(found: Predictions, title: str, lang: str) -> dict[str, Any]:
         saved=_money(plan.total_expected_value, lang),
         method=method,
     )
+    summary += " " + _calls_assumptions(found, lang)
     hidden = len(frame) - REPORT_CONTACTS
     return {
         "headers": [label(column, lang) for column in frame.columns],

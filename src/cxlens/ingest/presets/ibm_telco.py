@@ -59,6 +59,9 @@ SUBSCRIPTIONS = Target(
         "StreamingMovies",
         "PaperlessBilling",
         "PaymentMethod",
+        # PwC's copy of the file (Churn-Dataset.csv) adds each customer's ticket counts.
+        "numAdminTickets",
+        "numTechTickets",
     ),
 )
 
@@ -74,6 +77,7 @@ PRESET = Preset(
         "ended_at = snapshot day when Churn is Yes. Customer: gender, segment = Contract, "
         "SeniorCitizen/Partner/Dependents in attributes. Subscription: one per customer "
         "(id = customerID), plan = Contract, mrr = MonthlyCharges; services, billing, "
-        "tenure and TotalCharges (blank for 11 new customers) in attributes."
+        "tenure and TotalCharges (blank for 11 new customers) in attributes, and the "
+        "numAdminTickets/numTechTickets counts of PwC's copy of the file where present."
     ),
 )
