@@ -8,9 +8,11 @@ one-hot encoded CSV reaches the same region, so ours must come within 0.03 of it
 the same folds; above 0.90 would mean the label leaked into the features.
 """
 
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -238,6 +240,18 @@ def test_a_too_good_model_is_flagged_as_a_likely_leak(tmp_path):
     assert prediction.validation["metrics"]["roc_auc"]["value"] > 0.90
     (warning,) = prediction.validation["warnings"]
     assert "[churn] exclude" in warning and "numTechTickets" in warning
+
+    # The report names the suspect on the churn part and repeats the caveat where the
+    # churn drivers rest on it (with the leak, no active customer is worth an offer, so
+    # the call list is empty and says so).
+    cx("report", "--out", "out", cwd=tmp_path)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", re.sub(
+        r"<script\b.*?</script>", " ", html, flags=re.S))))  # fmt: skip
+    assert "The model leans most on: numTechTickets" in page
+    caveat = page.index("This rests on the churn model flagged above as likely leaking")
+    assert caveat < page.index("numTechTickets, +1 SD: odds of leaving")
+    assert "No customer is worth an offer" in page
 
 
 def test_a_customers_only_project_gets_its_report_with_churn(telco):

@@ -301,6 +301,17 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{name} costs {cost} and keeps {rate} of the customers it reaches",
         "zh": "{name} 每次 {cost}，可挽留 {rate} 的联系对象",
     },
+    "leak_caveat": {
+        "en": "This rests on the churn model flagged above as likely leaking: read what it "
+        "says about {features} with care.",
+        "zh": "此处依赖上文被标记为可能泄漏结果的流失模型：涉及{features}的结论请谨慎解读。",
+    },
+    "calls_assumptions_default": {
+        "en": "Assumed by default, as cxlens.toml sets no [targets]: {actions}; a customer's "
+        "value is {basis}. Set your own costs and save rates under [targets].",
+        "zh": "cxlens.toml 未设置 [targets]，以下为默认假设：{actions}；客户价值为{basis}。"
+        "请在 [targets] 中设置实际成本与挽留率。",
+    },
     "calls_assumptions": {
         "en": "Assumed in [targets] of cxlens.toml: {actions}; a customer's value is {basis}.",
         "zh": "cxlens.toml 的 [targets] 中的假设：{actions}；客户价值为{basis}。",
@@ -317,20 +328,23 @@ LABELS: dict[str, dict[str, str]] = {
     "churn_leakage": {
         "en": "Check before you act: a ROC AUC of {auc} is above 0.90, which on churn data "
         "usually means a column records the outcome itself (a status, an end date, a count "
-        "taken after leaving). Look at the top reasons; list such a column in [churn] "
-        "exclude.",
+        "taken after leaving). The model leans most on: {features}. If one of them is only "
+        "known once a customer has left, list it in [churn] exclude and run again.",
         "zh": "使用前请核查：ROC AUC 为 {auc}，高于 0.90；在流失数据中这通常意味着某列本身记录了结果"
-        "（状态、结束日期或离开后才统计的数字）。请查看主要原因，并把这类列加入 [churn] exclude。",
+        "（状态、结束日期或离开后才统计的数字）。模型最依赖：{features}。如果其中某列只有在客户离开后"
+        "才知道，请把它加入 [churn] exclude 并重新运行。",
     },
     "churn_drivers_note": {
-        "en": "Service factors against leaving, on the {rows} customers the churn model was "
-        "checked on ({positive} of them left), with tenure, plan and segment in the model so "
-        "that new customers' or a plan's higher churn is not read as a service effect. Bars "
+        "en": "What goes with leaving, on the {rows} customers the churn model was checked on "
+        "({positive} of them left): the service history, tenure, plan, segment and the "
+        "export's own columns, fitted together, so each effect is with the others held fixed "
+        "(a plan's higher churn is not read as a service effect, and the reverse). Bars "
         "run from 1 to each odds ratio, whiskers show its 95 % interval; grey bars (noise) "
         "are not told apart from chance once the {tested} effects tested are allowed for. "
         "Associations, not proof of cause.",
-        "zh": "服务因素与流失的关系，基于用于检验流失模型的 {rows} 位客户（其中 {positive} 位流失），"
-        "模型同时控制了在网时长、套餐和客户分群，以免把新客户或某套餐的高流失误读为服务的影响。"
+        "zh": "与流失相关的因素，基于用于检验流失模型的 {rows} 位客户（其中 {positive} 位流失）："
+        "服务记录、在网时长、套餐、客户分群及导出文件自带的列一起拟合，每个效应都是在其他因素不变时的效应"
+        "（不会把某套餐的高流失误读为服务的影响，反之亦然）。"
         "条形从 1 延伸到各因素的优势比，须线为 95% 区间；灰色条（噪声）在考虑所检验的 {tested} "
         "个效应后无法与偶然区分。这是相关关系，不能证明因果。",
     },

@@ -398,7 +398,11 @@ def describe_typical(column: str, typical: Any, language: str, kind: str) -> str
     from cxlens.models.features import format_values
 
     values = pd.Series([typical], dtype=object if kind == "category" else float)
-    return str(format_values(values, label_of(column, kind).kind, language).iloc[0])
+    named = label_of(column, kind)
+    text = str(format_values(values, named.kind, language).iloc[0])
+    if named.kind == "days":  # the phrase carries the unit ("… 39 days ago"), the value not
+        text += " 天" if language == "zh" else " days"
+    return text
 
 
 def _is_number(values: pd.Series) -> bool:
@@ -536,6 +540,7 @@ def predict_churn(
         )
 
     validation["warnings"] = _leakage_warnings(validation, importances)
+    validation["top_features"] = [str(c) for c in importances.index[:3]]
     customers, bands = _score(con, settings, final, lifetimes, end, language)
     log.info(
         "churn risk of %d customers at %s (%s, ROC AUC %.3f)",

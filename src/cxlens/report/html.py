@@ -332,14 +332,31 @@ def _churn(found: Predictions, title: str, lang: str) -> dict[str, Any]:
     lift = validation["metrics"]["top_decile_lift"]["value"]
     meaning = label("churn_auc_meaning", lang, lift=f"{lift:.1f}")
     warnings = [
-        label("churn_leakage", lang, auc=f"{validation['metrics']['roc_auc']['value']:.2f}")
+        label("churn_leakage", lang, auc=f"{validation['metrics']['roc_auc']['value']:.2f}",
+              features=_feature_names(validation, lang))
         for _ in validation.get("warnings", [])
-    ]
+    ]  # fmt: skip
     return {
         "chart": Markup(_div(figure)),
         "validation": churn_validation_text(validation, lang),
         "sentences": [*warnings, sentence, meaning],
     }
+
+
+def _feature_names(validation: dict[str, Any], lang: str) -> str:
+    """The churn model's most important features, named as the reasons name them."""
+    from cxlens.models.features import label_of
+
+    names = [label_of(c) for c in validation.get("top_features", [])]
+    return ("、" if lang == "zh" else ", ").join(n.zh if lang == "zh" else n.en for n in names)
+
+
+def _leak_caveat(found: Predictions, lang: str) -> list[str]:
+    """A reminder on parts built on a churn model flagged as a likely leak."""
+    churn = found.churn
+    if churn is None or not churn.validation.get("warnings"):
+        return []
+    return [label("leak_caveat", lang, features=_feature_names(churn.validation, lang))]
 
 
 def _calls_assumptions(found: Predictions, lang: str) -> str:
@@ -351,7 +368,8 @@ def _calls_assumptions(found: Predictions, lang: str) -> str:
         for a in targets.actions
     )  # fmt: skip
     basis = label(f"calls_value_{targets.value_basis}", lang)
-    return label("calls_assumptions", lang, actions=actions, basis=basis)
+    key = "calls_assumptions" if found.targets_set else "calls_assumptions_default"
+    return label(key, lang, actions=actions, basis=basis)
 
 
 def churn_validation_text(validation: dict[str, Any], lang: str) -> str:
@@ -382,7 +400,9 @@ def _drivers(found: Predictions, title: str, lang: str) -> dict[str, Any]:
 
 def _churn_drivers(found: Predictions, title: str, lang: str) -> dict[str, Any]:
     """The same for leaving: service factors with tenure, plan and segment held fixed."""
-    return _driver_part(found.churn_drivers, title, lang, "churn_drivers_note")
+    part = _driver_part(found.churn_drivers, title, lang, "churn_drivers_note")
+    part["sentences"] = [*_leak_caveat(found, lang), *part["sentences"]]
+    return part
 
 
 def _driver_part(drivers: Any, title: str, lang: str, note_key: str) -> dict[str, Any]:
@@ -475,6 +495,7 @@ def _calls(found: Predictions, title: str, lang: str) -> dict[str, Any]:
         method=method,
     )
     summary += " " + _calls_assumptions(found, lang)
+    summary = " ".join([*_leak_caveat(found, lang), summary])
     hidden = len(frame) - REPORT_CONTACTS
     return {
         "headers": [label(column, lang) for column in frame.columns],

@@ -89,6 +89,7 @@ class Predictions:
     budget: float | None = None
     missing: dict[str, str] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
+    targets_set: bool = False  # [targets] written in cxlens.toml, or the defaults
 
     def reason(self, part: str, lang: str) -> str:
         """Why ``part`` is missing, as one sentence in ``lang``; empty when it is there."""
@@ -118,7 +119,7 @@ def read_predictions(warehouse: Any, settings: Any) -> Predictions:
     from cxlens.models.drivers import churn_service_drivers, service_drivers
     from cxlens.models.lifetime import customer_lifetime_values
 
-    found = Predictions(currency=settings.currency)
+    found = Predictions(currency=settings.currency, targets_set="targets" in (settings.raw or {}))
     with warehouse.connect(read_only=True) as con:
         found.lifetime = _attempt(
             found, "lifetime", lambda: customer_lifetime_values(con, settings)
