@@ -155,17 +155,7 @@ def _build(
     for key in ("timezone", "language", "currency", "warehouse"):
         if key in project:
             setattr(settings, key, str(project[key]))
-    sections = (
-        "business_hours",
-        "sla",
-        "csat",
-        "ces",
-        "churn",
-        "clv",
-        "targets",
-        "spark",
-        "postgres",
-    )
+    sections = [name for name in SECTIONS if name not in ("project", "sources")]
     for section in sections:
         if section in raw:
             merged = dict(getattr(settings, section))
