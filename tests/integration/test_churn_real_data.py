@@ -250,7 +250,7 @@ def test_a_too_good_model_is_flagged_as_a_likely_leak(tmp_path):
         r"<script\b.*?</script>", " ", html, flags=re.S))))  # fmt: skip
     assert "The model leans most on: numTechTickets" in page
     caveat = page.index("This rests on the churn model flagged above as likely leaking")
-    assert caveat < page.index("numTechTickets, +1 SD: odds of leaving")
+    assert caveat < page.index("numTechTickets, +1 SD (+")
     assert "No customer is worth an offer" in page
 
 

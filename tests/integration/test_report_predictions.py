@@ -300,3 +300,18 @@ def test_histogram_bins_match_numpy_up_to_the_99th_percentile():
     assert regular["customers"].tolist() == counts[counts > 0].tolist()
     np.testing.assert_allclose(regular["bin_start"], edges[:-1][counts > 0])
     assert bins.loc[bins["overflow"], "customers"].tolist() == [1]  # the value 100
+
+
+def test_survival_says_each_plans_share_kept_at_90_days_by_the_product_limit(english, expected):
+    # Kaplan–Meier at 90 days by hand from the same customers: the product over event days
+    # up to 90 of (1 − churned that day / still at risk that day).
+    retention = expected["survival"]
+    shown = " ".join(sentences(part(english, "survival")))
+    for group, customers in retention.customers.groupby("group"):
+        days = customers["duration_days"].to_numpy(float)
+        churned = customers["churned"].to_numpy(bool)
+        kept = 1.0
+        for day in np.unique(days[churned & (days <= 90)]):
+            at_risk = (days >= day).sum()
+            kept *= 1 - (churned & (days == day)).sum() / at_risk
+        assert f"{group} (n = {len(customers):,}): {kept:.1%} still with us 90 days" in shown

@@ -301,6 +301,12 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{name} costs {cost} and keeps {rate} of the customers it reaches",
         "zh": "{name} 每次 {cost}，可挽留 {rate} 的联系对象",
     },
+    "survival_retained": {
+        "en": "{group} (n = {n}): {d90} still with us 90 days after starting, {d180} after "
+        "180 days, {d365} after a year (— where the data do not reach so far).",
+        "zh": "{group}（n = {n}）：开始后 90 天仍留存 {d90}，180 天 {d180}，一年 {d365}"
+        "（数据未覆盖时记为 —）。",
+    },
     "leak_caveat": {
         "en": "This rests on the churn model flagged above as likely leaking: read what it "
         "says about {features} with care.",

@@ -80,17 +80,25 @@ NPS_LOOKBACK_DAYS = 90
 
 MAX_NEWTON_STEPS = 100
 
+# Factors that enter as log(1 + value): their step reads as "per 2.5× longer", not as a
+# standard deviation of a logarithm.
+LOG_SCALE = {
+    "first_response_log_hours", "resolution_log_hours", "first_response_vs_channel",
+    "resolution_vs_channel", "first_response_median_min", "resolution_median_min",
+    "tenure_days",
+}  # fmt: skip
+
 # Factor names as a reader sees them, in English and Chinese.
 SERVICE_FACTORS: dict[str, tuple[str, str]] = {
-    "first_response_log_hours": ("First response time (log hours)", "首次响应时长（对数小时）"),
-    "resolution_log_hours": ("Resolution time (log hours)", "解决时长（对数小时）"),
+    "first_response_log_hours": ("First response time", "首次响应时长"),
+    "resolution_log_hours": ("Resolution time", "解决时长"),
     "first_response_vs_channel": (
-        "First response slower than the channel's usual (log hours above its median)",
-        "首次响应慢于该渠道常态（对数小时高出渠道中位数）",
+        "First response against the channel's usual wait",
+        "首次响应相对该渠道的常态等待",
     ),
     "resolution_vs_channel": (
-        "Resolution slower than the channel's usual (log hours above its median)",
-        "解决慢于该渠道常态（对数小时高出渠道中位数）",
+        "Resolution against the channel's usual time",
+        "解决时长相对该渠道的常态",
     ),
     "reopened": ("Reopened tickets", "重开过的工单"),
     "agent_replies": ("Agent replies", "客服回复次数"),
@@ -174,7 +182,8 @@ class KeyDrivers:
         """One row per coefficient: odds ratio, interval, p-values, significance, sentence.
 
         ``level`` is ``yes`` for a binary factor, the level for a categorical one (against
-        ``reference``) and empty for a numeric one (per standard deviation). ``n`` counts
+        ``reference``) and empty for a numeric one, whose effect is per standard deviation
+        and whose ``reference`` is that standard deviation in the factor's units. ``n`` counts
         the rows used where the level is present (binary: yes), or all of them (numeric).
         ``p_adjusted`` is Holm's over every row; ``importance`` is the row's share of the
         summed |effect per SD of its column|; ``rank`` orders the significant rows only.
@@ -330,8 +339,10 @@ def _encode(name: str, column: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     values = column.to_numpy(dtype=float)
     if np.isin(values, [0.0, 1.0]).all():
         return values[:, None], [(name, name, "yes", "binary", "no", int(values.sum()))]
-    standardised = (values - values.mean()) / values.std(ddof=1)
-    return standardised[:, None], [(name, name, None, "numeric", None, len(values))]
+    spread = values.std(ddof=1)
+    standardised = (values - values.mean()) / spread
+    # a numeric factor's "reference" is the size of its step: one standard deviation
+    return standardised[:, None], [(name, name, None, "numeric", float(spread), len(values))]
 
 
 def _one_hot(name: str, column: pd.Series) -> tuple[np.ndarray, list[tuple]]:
@@ -452,9 +463,13 @@ def _add_labels(frame: pd.DataFrame, labels: dict[str, tuple[str, str]]) -> None
     described = frame[["factor", "level", "kind", "reference"]]
     for factor, level, kind, reference in described.itertuples(index=False):
         en, zh = labels.get(factor, (factor, factor))
-        if kind == "numeric":
-            english.append(f"{en}, +1 SD")
-            chinese.append(f"{zh}每增加 1 个标准差")
+        if kind == "numeric" and factor in LOG_SCALE:
+            times = math.exp(reference)  # one SD of log(1 + x): x about this many times
+            english.append(f"{en}, per {times:.2g}× longer")
+            chinese.append(f"{zh}每延长至 {times:.2g} 倍")
+        elif kind == "numeric":
+            english.append(f"{en}, +1 SD (+{reference:.3g})")
+            chinese.append(f"{zh}每增加 1 个标准差（+{reference:.3g}）")
         elif kind == "binary":
             english.append(en)
             chinese.append(zh)
@@ -691,10 +706,6 @@ def churn_service_drivers(
             column = np.log1p(column.astype(float).clip(lower=0))
         factors[name] = column
     names = {name: (label_of(name).en, label_of(name).zh) for name in factors.columns}
-    for name in CHURN_LOG:
-        if name in names:
-            en, zh = names[name]
-            names[name] = (f"{en} (log)", f"{zh}（对数）")
     return churn_drivers(factors, labels, penalty=penalty, alpha=alpha, labels=names)
 
 

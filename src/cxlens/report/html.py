@@ -455,11 +455,25 @@ def _survival(found: Predictions, title: str, lang: str) -> dict[str, Any]:
         basis=label(f"survival_basis_{retention.basis}", lang),
         until=retention.until.isoformat(),
     )
+    test = label("survival_test", lang, by=by, sentence=logrank_text(retention, lang))
     return {
         "chart": Markup(_div(figure)),
-        "sentences": [label("survival_test", lang, by=by, sentence=logrank_text(retention, lang))],
+        "sentences": [test, *_retained_lines(retention, names, lang)],
         "note": note,
     }
+
+
+def _retained_lines(retention: Any, names: dict[str, str], lang: str) -> list[str]:
+    """Per group: the share still with us 90, 180 and 365 days after starting."""
+    lines = []
+    for group, model in retention.curves.items():
+        kept = model.survival_at([90, 180, 365]).to_numpy(float)
+        shares = ["—" if k != k else _percent(k, lang) for k in kept]
+        lines.append(
+            label("survival_retained", lang, group=names[group], n=f"{model.n_:,}",
+                  d90=shares[0], d180=shares[1], d365=shares[2])
+        )  # fmt: skip
+    return lines
 
 
 def logrank_text(retention: Any, lang: str) -> str:
