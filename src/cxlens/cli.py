@@ -510,7 +510,13 @@ def _churn_line(prediction: Any) -> str:
         f"ROC AUC {auc['value']:.2f} ({spread}) on {how.get(validation['method'], validation['method'])}; "
         f"the riskiest tenth churned {lift['value']:.1f}× as often as average "
         f"(base rate {validation['base_rate']:.1%} within {validation['window_days']} days). "
-        f"{len(prediction.customers):,} active customers scored."
+        f"{len(prediction.customers):,} active customers scored"
+        + (
+            " (one snapshot: each with the fold that did not see it, a likeness to past "
+            "leavers rather than a dated forecast)."
+            if validation.get("scores") == "out_of_fold"
+            else "."
+        )
     )
 
 

@@ -165,6 +165,7 @@ def sample(tmp_path_factory):
 def test_sample_uses_a_time_split_with_an_interval(sample):
     prediction, _, last = sample
     validation = prediction.validation
+    assert validation["scores"] == "forecast"  # features at the end, outcome not yet known
     assert validation["method"] == "time_split"
     auc = validation["metrics"]["roc_auc"]
     assert auc["value"] > 0.5
@@ -263,3 +264,20 @@ def test_a_customers_only_project_gets_its_report_with_churn(telco):
     churn = html[html.index('data-part="churn"') :]
     churn = churn[: churn.index('data-part="drivers"')]
     assert "cannot-compute" not in churn and "ROC AUC" in churn
+
+
+def test_telco_snapshot_scores_are_out_of_fold_not_recalled_labels(telco):
+    # The customers scored on the snapshot day are the ones the model learnt "stayed"
+    # from; each keeps the probability its held-out fold gave it.
+    prediction, raw = telco
+    assert prediction.validation["scores"] == "out_of_fold"
+    held = prediction.holdout.set_index("customer_id")["p_churn"]
+    scored = prediction.customers.set_index("customer_id")["p_churn"]
+    np.testing.assert_allclose(scored.to_numpy(), held.loc[scored.index].to_numpy())
+    assert set(scored.index) == set(raw.index[raw["Churn"] == "No"])
+
+
+def test_telco_churn_drivers_count_tenure_once(telco_drivers):
+    # Telco's own tenure (months) ranks customers as cxlens's tenure in days does.
+    factors = set(telco_drivers.table["factor"])
+    assert "tenure_days" in factors and "subscription.tenure" not in factors

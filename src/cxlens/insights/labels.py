@@ -278,6 +278,15 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "在 {day} 仍活跃的 {customers} 位客户中，有 {high} 位（{share}）属于高风险："
         "{days} 天内流失的概率不低于 {threshold}，而通常的流失率为 {base}。",
     },
+    "churn_sentence_out_of_fold": {
+        "en": "Of the {customers} customers still with us on {day}, {high} ({share}) look like "
+        "the customers who left: the model that did not see them gives each a chance of at "
+        "least {threshold}, where the usual rate of leaving is {base}. The data hold one "
+        "snapshot, so this is a likeness to past leavers, not a dated forecast.",
+        "zh": "在 {day} 仍在的 {customers} 位客户中，有 {high} 位（{share}）与已流失客户相似："
+        "未见过他们的模型给出的流失概率不低于 {threshold}，而通常的流失率为 {base}。"
+        "数据只有一个时点，因此这是与既往流失客户的相似度，而非带日期的预测。",
+    },
     "churn_auc_meaning": {
         "en": "ROC AUC is the chance that the model ranks a customer who left above one who "
         "stayed, on customers it had not seen: 0.5 is guessing, 1 is perfect. The tenth it "
@@ -303,9 +312,12 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "survival_retained": {
         "en": "{group} (n = {n}): {d90} still with us 90 days after starting, {d180} after "
-        "180 days, {d365} after a year (— where the data do not reach so far).",
-        "zh": "{group}（n = {n}）：开始后 90 天仍留存 {d90}，180 天 {d180}，一年 {d365}"
-        "（数据未覆盖时记为 —）。",
+        "180 days, {d365} after a year.",
+        "zh": "{group}（n = {n}）：开始后 90 天仍留存 {d90}，180 天 {d180}，一年 {d365}。",
+    },
+    "survival_dash": {
+        "en": "— : the data do not reach so far for that group.",
+        "zh": "—：该组数据未覆盖到这一时长。",
     },
     "leak_caveat": {
         "en": "This rests on the churn model flagged above as likely leaking: read what it "

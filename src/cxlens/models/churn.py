@@ -541,7 +541,15 @@ def predict_churn(
 
     validation["warnings"] = _leakage_warnings(validation, importances)
     validation["top_features"] = [str(c) for c in importances.index[:3]]
-    customers, bands = _score(con, settings, final, lifetimes, end, language)
+    known = None
+    if validation["method"] == "stratified_cv" and kind == "contractual":
+        # The customers scored at the snapshot are the ones the model learnt "stayed"
+        # from: each keeps the probability of the fold that did not see it.
+        known = holdout.set_index("customer_id")["p_churn"]
+        validation["scores"] = "out_of_fold"
+    else:
+        validation["scores"] = "forecast"
+    customers, bands = _score(con, settings, final, lifetimes, end, language, known)
     log.info(
         "churn risk of %d customers at %s (%s, ROC AUC %.3f)",
         len(customers), end, validation["method"],
@@ -700,11 +708,13 @@ def _leakage_warnings(validation: dict, importances: pd.DataFrame) -> list[str]:
     auc = validation["metrics"]["roc_auc"]["value"]
     if auc <= SUSPICIOUS_AUC:
         return []
-    top = ", ".join(str(c) for c in importances.index[:3])
+    suspects = _leak_suspects(importances)
+    validation["leak_suspects"] = suspects
+    named = ", ".join(suspects) if suspects else ", ".join(map(str, importances.index[:3]))
     message = (
         f"ROC AUC {auc:.2f} is above {SUSPICIOUS_AUC:.2f}: churn data this predictable "
-        f"usually holds a column recorded at or after the churn. Check the most important "
-        f"features ({top}); if one records the outcome, list it in [churn] exclude"
+        f"usually holds a column recorded at or after the churn. Check {named}; if one "
+        "records the outcome, list it in [churn] exclude"
     )
     log.warning(message)
     return [message]
@@ -723,6 +733,16 @@ def _few_repeat_buyers(con: duckdb.DuckDBPyConnection) -> str:
         "on a second day: almost everyone counts as lost once the window passes, so there is "
         "nothing to tell apart. Churn risk needs repeat buyers or subscriptions."
     )
+
+
+def _leak_suspects(importances: pd.DataFrame) -> list[str]:
+    """The export's own columns among the three most important features.
+
+    cxlens's features (tenure, plan, tickets, …) are computed from records up to the
+    snapshot day and cannot carry the outcome; an export's column can (a count taken at
+    export time, a status), so only those are named as suspects.
+    """
+    return [str(c) for c in importances.index[:3] if "." in str(c)]
 
 
 def _where_churn_happened(lifetimes, end: date) -> str:
@@ -804,11 +824,14 @@ def _validate_by_folds(con, settings, model, lifetimes, kind, end, window):
     return validation, importances, final, holdout.rename_axis("customer_id").reset_index()
 
 
-def _score(con, settings, model: ChurnModel, lifetimes, end: date, language: str):
+def _score(con, settings, model: ChurnModel, lifetimes, end: date, language: str, known=None):
     """P(churn), band and reasons of every customer active at ``end``, highest risk first.
 
-    Bands: high from twice the base rate (at most 50 %), medium from the base rate,
-    low below it, so "high" always means well above what is usual for this business.
+    ``known`` holds out-of-fold probabilities for customers the model was fitted on (a
+    one-snapshot validation); they replace the fitted ones, which would be the model
+    recalling its own training labels. Bands: high from twice the base rate (at most
+    50 %), medium from the base rate, low below it, so "high" always means well above
+    what is usual for this business.
     """
     import numpy as np
     import pandas as pd
@@ -816,6 +839,9 @@ def _score(con, settings, model: ChurnModel, lifetimes, end: date, language: str
     active = lifetimes.index[_active_on(lifetimes, end)]
     features = customer_features(con, settings, end).loc[active]
     p = model.predict_proba(features) if len(features) else np.zeros(0)
+    if known is not None and len(features):
+        held = known.reindex(features.index).to_numpy(float)
+        p = np.where(np.isnan(held), p, held)
     high = min(2 * model.base_rate_, 0.5)
     medium = min(model.base_rate_, high)
     band = np.where(p >= high, "high", np.where(p >= medium, "medium", "low"))

@@ -652,12 +652,23 @@ def _relabels(features: pd.DataFrame, name: str, chosen) -> bool:
     neither looks like a driver."""
     column = features[name]
     if pd.api.types.is_numeric_dtype(column):
-        return False
+        return _repeats_a_number(features, name, chosen)
     for other in chosen:
         pairs = features[[other, name]].dropna().astype(str).drop_duplicates()
         if pairs[other].is_unique and pairs[name].is_unique:
             return True
     return False
+
+
+def _repeats_a_number(features: pd.DataFrame, name: str, chosen) -> bool:
+    """Whether number ``name`` ranks customers as one already chosen does (Spearman above
+    0.95): Telco's ``tenure`` in months beside cxlens's tenure in days is one fact."""
+    numbers = [c for c in chosen if pd.api.types.is_numeric_dtype(features[c])]
+    if not numbers:
+        return False
+    ranks = features[[name, *numbers]].rank()
+    rho = ranks.corr().loc[name, numbers].abs()
+    return bool((rho > 0.95).any())
 
 
 def churn_service_drivers(

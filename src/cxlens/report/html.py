@@ -318,8 +318,13 @@ def _churn(found: Predictions, title: str, lang: str) -> dict[str, Any]:
     bins = capped_bins(customers["p_churn"])
     figure = charts.customer_histogram(bins, markers, title, axis, lang, tickformat=".1%")
     high = int((customers["risk_band"] == "high").sum())
+    key = (
+        "churn_sentence_out_of_fold"
+        if validation.get("scores") == "out_of_fold"
+        else ("churn_sentence")
+    )
     sentence = label(
-        "churn_sentence",
+        key,
         lang,
         customers=f"{len(customers):,}",
         day=validation["as_of"]["scored"],
@@ -347,7 +352,8 @@ def _feature_names(validation: dict[str, Any], lang: str) -> str:
     """The churn model's most important features, named as the reasons name them."""
     from cxlens.models.features import label_of
 
-    names = [label_of(c) for c in validation.get("top_features", [])]
+    chosen = validation.get("leak_suspects") or validation.get("top_features", [])
+    names = [label_of(c) for c in chosen]
     return ("、" if lang == "zh" else ", ").join(n.zh if lang == "zh" else n.en for n in names)
 
 
@@ -473,6 +479,8 @@ def _retained_lines(retention: Any, names: dict[str, str], lang: str) -> list[st
             label("survival_retained", lang, group=names[group], n=f"{model.n_:,}",
                   d90=shares[0], d180=shares[1], d365=shares[2])
         )  # fmt: skip
+    if any("—" in line for line in lines):
+        lines.append(label("survival_dash", lang))
     return lines
 
 
