@@ -230,3 +230,26 @@ def test_orders_of_one_time_buyers_say_why_no_churn_model_can_be_checked():
     )
     with pytest.raises(ModelError, match=r"only 0 of 200 buyers ever ordered on a second day"):
         predict_churn(con, Settings())
+
+
+def test_a_level_whose_customers_leave_less_than_most_is_never_a_reason():
+    # B = yes raises risk only together with A = x (0.5 against 0.1), and lowers it with
+    # A = y (0.02 against 0.3). With A = x for 30 %, B = yes customers leave at
+    # 0.3 × 0.5 + 0.7 × 0.02 = 16.4 %, below the base rate of about 20 %: naming "B: yes"
+    # as a reason would contradict the plain rates. B = no (24 %) may be one.
+    rng = np.random.default_rng(21)
+    n = 8000
+    a = rng.choice(["x", "y"], n, p=[0.3, 0.7])
+    b = rng.choice(["yes", "no"], n)
+    risk = np.select([(a == "x") & (b == "yes"), a == "x", b == "yes"], [0.5, 0.1, 0.02], 0.3)
+    churned = (rng.random(n) < risk).astype(int)
+    features = pd.DataFrame(
+        {"A": pd.Categorical(a), "B": pd.Categorical(b)},
+        index=pd.Index([f"C{i:05d}" for i in range(n)], name="customer_id"),
+    )
+    model = ChurnModel().fit(features, churned)
+    assert churned[b == "yes"].mean() < churned.mean() < churned[b == "no"].mean()
+
+    reasons = model.reasons(features).stack()
+    assert not reasons.str.startswith("B: yes").any()
+    assert reasons.str.startswith("B: no").any()

@@ -107,6 +107,7 @@ class ChurnModel:
     def fit(self, features: pd.DataFrame, churned: pd.Series | np.ndarray) -> ChurnModel:
         """Learn P(churn) from one row of features per customer and a 0/1 label."""
         import numpy as np
+        import pandas as pd
         from sklearn.calibration import CalibratedClassifierCV
 
         y = np.asarray(churned, dtype=int)
@@ -121,6 +122,12 @@ class ChurnModel:
             self.model_.fit(X, y)
         self.base_rate_ = float(y.mean())
         self.n_ = len(y)
+        self.level_rates_ = {
+            column: pd.Series(y, index=features.index).groupby(
+                features[column].astype(object), dropna=True
+            ).mean()
+            for column in self.categories_
+        }  # fmt: skip
         return self
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
@@ -147,6 +154,7 @@ class ChurnModel:
             [np.zeros((0, len(self.columns_)))]
             + [self._pushes(X[i : i + REASON_BATCH]) for i in range(0, len(X), REASON_BATCH)]
         )
+        pushes = self._only_riskier_levels(features, pushes)
         order = np.argsort(-pushes, axis=1, kind="stable")[:, :top]
         strength = np.take_along_axis(pushes, order, axis=1)
 
@@ -326,6 +334,23 @@ class ChurnModel:
         for block, (j, _, weight) in enumerate(settings):
             typical[:, j] += weight * occluded[block]
         return risk[:, None] - typical
+
+    def _only_riskier_levels(self, features: pd.DataFrame, pushes: np.ndarray) -> np.ndarray:
+        """No category level as a reason where customers at that level left less often
+        than the base rate: inside the model a level can push one customer's risk up
+        (an interaction), but "DeviceProtection: Yes" named as a risk while Yes customers
+        leave less than most reads as a contradiction, and a manager cannot act on it."""
+
+        pushes = pushes.copy()
+        for j, column in enumerate(self.columns_):
+            if column not in self.categories_:
+                continue
+            rates = self.level_rates_.get(column)
+            if rates is None:
+                continue
+            level_rate = features[column].astype(object).map(rates).to_numpy(float)
+            pushes[~(level_rate > self.base_rate_), j] = 0.0
+        return pushes
 
     def _occlusions(self) -> list[tuple[int, float, float]]:
         """(column, value, weight) of every prediction the pushes need."""

@@ -519,9 +519,12 @@ def _calls(found: Predictions, title: str, lang: str) -> dict[str, Any]:
     summary += " " + _calls_assumptions(found, lang)
     summary = " ".join([*_leak_caveat(found, lang), summary])
     hidden = len(frame) - REPORT_CONTACTS
+    products = bool((frame["next_best_product"].astype(str) != "").any())
+    shown = frame if products else frame.drop(columns=["next_best_product", "because"])
     return {
-        "headers": [label(column, lang) for column in frame.columns],
+        "headers": [label(column, lang) for column in shown.columns],
         "rows": [_call_row(row, lang) for row in _records(frame.head(REPORT_CONTACTS))],
+        "products": products,  # no order lines: no product columns
         "summary": summary,
         "more": label("more_rows", lang, count=hidden) if hidden > 0 else "",
     }
