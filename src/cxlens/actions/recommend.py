@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import ConfigError
-from cxlens.models.summary import observation_end
+from cxlens.models.dates import as_day
 from cxlens.store import has_table
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def next_best_products(
     """
     if int(top) < 1:
         raise ConfigError(f"top = {top!r}: ask for at least one product per customer")
-    pairs, names = _purchases(con, observation_end(until))
+    pairs, names = _purchases(con, as_day(until))
     if pairs.empty:
         return _empty()
 

@@ -49,7 +49,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ModelError, WarehouseError
-from cxlens.models.features import as_date, customer_features, describe_values, label_of
+from cxlens.models.dates import as_day, data_end
+from cxlens.models.features import customer_features, describe_values, label_of
 from cxlens.store import has_table, table_columns
 
 if TYPE_CHECKING:
@@ -549,7 +550,7 @@ def predict_churn(
     """
     window = int((settings.churn or {}).get("window_days", 90))
     kind = _churn_kind(con)
-    end = as_date(until) if until is not None else _data_end(con)
+    end = as_day(until) if until is not None else data_end(con)
     lifetimes = _lifetimes(con, kind, end, window)
     language = settings.language
 
@@ -595,26 +596,6 @@ def _churn_kind(con: duckdb.DuckDBPyConnection) -> str:
         "churn needs subscriptions (contractual) or orders (non-contractual); import one "
         "of them with `cxlens import FILE --table subscriptions` (or orders)"
     )
-
-
-def _data_end(con: duckdb.DuckDBPyConnection) -> date:
-    """The last local day of any record, as the KPIs take the data's end."""
-    from cxlens.metrics.request import EVENT_TIMES
-
-    parts = [
-        f"SELECT max({column})::DATE AS day FROM {table}"
-        for table, columns in EVENT_TIMES.items()
-        if has_table(con, table)
-        for column in columns
-        if column in table_columns(con, table)
-    ]
-    row = con.execute(f"SELECT max(day) FROM ({' UNION ALL '.join(parts)})").fetchone()
-    if not parts or row[0] is None:
-        raise WarehouseError(
-            "the warehouse holds no dated orders, subscriptions or tickets; churn risk "
-            "needs their history: import them (cxlens import FILE --table T) first"
-        )
-    return row[0]
 
 
 def _lifetimes(con: duckdb.DuckDBPyConnection, kind: str, end: date, window: int) -> pd.DataFrame:

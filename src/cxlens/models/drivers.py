@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import special, stats
 
 from cxlens.errors import ModelError, WarehouseError
+from cxlens.models.dates import as_day
 from cxlens.store import has_table, table_columns
 
 if TYPE_CHECKING:
@@ -746,22 +747,11 @@ def service_responses(
             "and run cxlens run first"
         )
 
-    answers = _answers(con, settings, outcome, _as_day(until))
+    answers = _answers(con, settings, outcome, as_day(until))
     tickets = _ticket_factors(con)
     linked, left_out = _link(answers, tickets, outcome)
     log.info("%s drivers: %d answers linked to a ticket, %s", outcome, len(linked), left_out)
     return linked, left_out
-
-
-def _as_day(until: date | str | None) -> date | None:
-    if until is None or (isinstance(until, date) and not isinstance(until, datetime)):
-        return until
-    if isinstance(until, datetime):
-        return until.date()
-    try:
-        return date.fromisoformat(str(until).strip())
-    except ValueError as error:
-        raise ModelError(f"until = {until!r}: write a day as YYYY-MM-DD") from error
 
 
 def _answers(con, settings: Settings, outcome: str, until: date | None) -> pd.DataFrame:

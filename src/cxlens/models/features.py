@@ -47,6 +47,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ConfigError, WarehouseError
+from cxlens.models.dates import as_day
 from cxlens.schema import DEFAULT_SCALES
 from cxlens.store import has_table, table_columns
 
@@ -211,7 +212,7 @@ def customer_features(
     """
     import pandas as pd
 
-    day = as_date(as_of)
+    day = as_day(as_of)
     present = {t: table_columns(con, t) for t in _SOURCES if has_table(con, t)}
     if not present.keys() & {"customers", "subscriptions", "orders", "tickets"}:
         raise WarehouseError(
@@ -239,17 +240,6 @@ def customer_features(
 
 
 _SOURCES = ("customers", "subscriptions", "orders", "tickets", "survey_responses")
-
-
-def as_date(value: date | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def _features_sql(settings: Settings, present: dict[str, set[str]]) -> str:

@@ -19,11 +19,11 @@ Times are elapsed days divided by the length of the unit (a week is 7 days, a mo
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from cxlens.errors import ConfigError, WarehouseError
+from cxlens.models.dates import as_day
 from cxlens.store import has_table
 
 if TYPE_CHECKING:
@@ -41,8 +41,6 @@ DAYS_PER_UNIT = {
 }
 
 SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value"]
-
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # One pass over the cleaned orders. The observation end is the given day, else the last
 # local order day of any status (how far the export reaches); orders on that day count.
@@ -88,7 +86,7 @@ def purchase_summary(
     completed order by then: customer_id, frequency, recency, T, monetary_value.
     """
     days_per_unit = _days_per_unit(time_unit)
-    until_day = observation_end(until)
+    until_day = as_day(until)
     if not has_table(con, "orders"):
         raise WarehouseError(
             "the warehouse has no cleaned orders table; import an orders file with "
@@ -108,18 +106,3 @@ def _days_per_unit(time_unit: str) -> float:
     if time_unit not in DAYS_PER_UNIT:
         raise ConfigError(f"[clv] time_unit = {time_unit!r}; use day, week, month, quarter or year")
     return DAYS_PER_UNIT[time_unit]
-
-
-def observation_end(until: date | str | None) -> date | None:
-    """``until`` as a date (a datetime keeps its day); a string must be ``YYYY-MM-DD``."""
-    if until is None or isinstance(until, date):
-        return until.date() if isinstance(until, datetime) else until
-    text = str(until).strip()
-    try:
-        if not _ISO_DAY.fullmatch(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(
-            f"--until {until!r} is not a date; write it as YYYY-MM-DD, e.g. 1997-09-30"
-        ) from None

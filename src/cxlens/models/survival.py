@@ -36,11 +36,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ConfigError, ModelError, WarehouseError
-from cxlens.store import has_table, quote, table_columns
+from cxlens.models.dates import as_day, data_end
+from cxlens.store import has_table, table_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -410,37 +411,9 @@ def _basis(con: duckdb.DuckDBPyConnection, basis: str | None) -> str:
 
 
 def _until_day(con: duckdb.DuckDBPyConnection, until: date | str | None) -> date:
-    """``until`` as a date (``YYYY-MM-DD``), or the last local day of any loaded record.
-
-    The default is the data's end as the KPIs see it (the latest of every event time),
-    so the curves and ``churn_rate`` agree on who has churned.
-    """
-    from cxlens.metrics.request import EVENT_TIMES
-
-    if isinstance(until, datetime):
-        return until.date()
-    if isinstance(until, date):
-        return until
-    if until is not None:
-        try:
-            return date.fromisoformat(str(until).strip())
-        except ValueError:
-            raise ConfigError(f"--until {until!r} is not a date; write it as YYYY-MM-DD") from None
-
-    parts = []
-    for table, columns in EVENT_TIMES.items():
-        present = [c for c in columns if c in table_columns(con, table)]
-        if present:
-            latest = ", ".join(f"max(CAST({quote(c)} AS DATE))" for c in present)
-            parts.append(f"SELECT greatest({latest}) AS day FROM {quote(table)}")
-    row = (
-        con.execute(f"SELECT max(day) FROM ({' UNION ALL '.join(parts)})").fetchone()
-        if parts
-        else None
-    )
-    if row is None or row[0] is None:
-        raise ModelError("the warehouse holds no dated records; import orders or subscriptions")
-    return row[0]
+    """``until`` as a date, or the data's end as the KPIs see it, so that the curves and
+    ``churn_rate`` agree on who has churned."""
+    return as_day(until) if until is not None else data_end(con)
 
 
 # Contractual lives: first start to last end; open (or ending after until) means censored.
