@@ -32,6 +32,7 @@ import pandas as pd
 
 from cxlens.actions.targets import Action, CallList, plan_call_list
 from cxlens.errors import ModelError
+from cxlens.models.lifetime import DAYS_PER_MONTH
 from cxlens.store import has_table
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from cxlens.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 @dataclass

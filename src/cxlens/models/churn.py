@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 from cxlens.errors import ModelError, WarehouseError
 from cxlens.models.dates import as_day, data_end
 from cxlens.models.features import customer_features, describe_values, label_of
+from cxlens.models.plain import finite, plain
 from cxlens.store import has_table, table_columns
 
 if TYPE_CHECKING:
@@ -522,15 +523,15 @@ class ChurnPrediction:
         """The validation, bands and importances as plain JSON-ready values."""
         labels = {c: label_of(c).en for c in self.importances.index}
         return {
-            **_plain(self.validation),
+            **plain(self.validation),
             "calibration": "sigmoid",
-            "risk_bands": _plain(self.bands),
+            "risk_bands": plain(self.bands),
             "feature_importances": [
                 {
                     "feature": c,
                     "label": labels[c],
-                    "importance": _number(r.importance),
-                    "sd": _number(r.sd),
+                    "importance": finite(r.importance),
+                    "sd": finite(r.sd),
                 }
                 for c, r in self.importances.iterrows()
             ],  # fmt: skip
@@ -857,23 +858,3 @@ def _score(con, settings, model: ChurnModel, lifetimes, end: date, language: str
     customers = customers.rename_axis("customer_id").reset_index()
     customers = customers.sort_values(["p_churn", "customer_id"], ascending=[False, True])
     return customers.reset_index(drop=True), {"high": high, "medium": medium}
-
-
-def _plain(value: Any) -> Any:
-    """Dates as ISO text and numbers as floats (NaN as None), through dicts and lists."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool) or isinstance(value, str) or value is None:
-        return value
-    if isinstance(value, int):
-        return value
-    return _number(value)
-
-
-def _number(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None

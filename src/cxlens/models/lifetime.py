@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ConfigError, ModelError
+from cxlens.models.plain import finite
 from cxlens.models.summary import DAYS_PER_UNIT, purchase_summary
 
 if TYPE_CHECKING:
@@ -79,9 +80,9 @@ class LifetimeValues:
             "clv": {
                 "horizon_months": self.horizon_months,
                 "annual_discount_rate": self.annual_discount_rate,
-                "mean": _plain(value.mean()),
-                "median": _plain(value.median()),
-                "total": _plain(value.sum()),
+                "mean": finite(value.mean()),
+                "median": finite(value.median()),
+                "total": finite(value.sum()),
             },
         }
 
@@ -235,13 +236,7 @@ def _value_customers(
 def _model_json(model: BgNbd | GammaGamma) -> dict[str, Any]:
     """Parameters, log-likelihood and standard errors of a fitted model."""
     return {
-        "params": {name: _plain(v) for name, v in model.params_.items()},
-        "log_likelihood": _plain(model.log_likelihood_),
-        "std_errors": {name: _plain(v) for name, v in model.std_errors_.items()},
+        "params": {name: finite(v) for name, v in model.params_.items()},
+        "log_likelihood": finite(model.log_likelihood_),
+        "std_errors": {name: finite(v) for name, v in model.std_errors_.items()},
     }
-
-
-def _plain(value: Any) -> float | None:
-    """A float for JSON, or None where the number is missing or infinite."""
-    number = float(value)
-    return number if math.isfinite(number) else None

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ConfigError, ModelError, WarehouseError
 from cxlens.models.dates import as_day, data_end
+from cxlens.models.plain import finite
 from cxlens.store import has_table, table_columns
 
 if TYPE_CHECKING:
@@ -321,7 +322,7 @@ class RetentionCurves:
                     "customers": model.n_,
                     "churned": model.events_,
                     "median_days": model.median_,
-                    "median_ci": [_plain(low), _plain(high)],
+                    "median_ci": [finite(low), finite(high)],
                     "curve": curve.to_dict(orient="records"),
                 }
             )
@@ -708,9 +709,3 @@ def _blank_partial_month(matrix: pd.DataFrame, until_day: date) -> None:
     cells = matrix[list(months)].to_numpy(dtype=float, copy=True)
     cells[np.asarray(partial)[:, None] == months[None, :]] = np.nan
     matrix[list(months)] = cells
-
-
-def _plain(value: Any) -> float | None:
-    """A float for JSON, or None where the number is missing or infinite."""
-    number = float(value)
-    return number if math.isfinite(number) else None
