@@ -81,12 +81,13 @@ NPS_LOOKBACK_DAYS = 90
 
 MAX_NEWTON_STEPS = 100
 
+# Churn factors entered as log(1 + value) by ``churn_service_drivers``.
+CHURN_LOG = ("first_response_median_min", "resolution_median_min", "tenure_days")
 # Factors that enter as log(1 + value): their step reads as "per 2.5× longer", not as a
 # standard deviation of a logarithm.
 LOG_SCALE = {
     "first_response_log_hours", "resolution_log_hours", "first_response_vs_channel",
-    "resolution_vs_channel", "first_response_median_min", "resolution_median_min",
-    "tenure_days",
+    "resolution_vs_channel", *CHURN_LOG,
 }  # fmt: skip
 
 # Factor names as a reader sees them, in English and Chinese.
@@ -644,7 +645,6 @@ CHURN_SERVICE_FACTORS = (
 CHURN_CONTROLS = ("tenure_days", "plan", "segment")
 # Counts that are 0, not unknown, for a customer with no ticket.
 CHURN_COUNTS = ("tickets_90d", "reopened_tickets", "complaints")
-CHURN_LOG = ("first_response_median_min", "resolution_median_min", "tenure_days")
 
 
 def _relabels(features: pd.DataFrame, name: str, chosen) -> bool:
