@@ -677,6 +677,204 @@ def report(
         print(path)
 
 
+token_app = typer.Typer(
+    no_args_is_help=True,
+    help="API tokens for writes through cxlens serve: create, list, revoke.",
+)
+survey_app = typer.Typer(no_args_is_help=True, help="Survey links for customers to answer.")
+app.add_typer(token_app, name="token")
+app.add_typer(survey_app, name="survey")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[
+        str, typer.Option("--name", "-n", help="What the token is for, e.g. crm-sync.")
+    ] = "api",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Make an API token; print it alone on stdout (it is shown only this once).
+
+    A running cxlens serve accepts it at once. Example: TOKEN=$(cxlens token create -n crm)
+    """
+    from cxlens.web.tokens import create_token
+
+    _, warehouse = _project(config, db)
+    token_id, token = create_token(warehouse, name)
+    print(token)
+    _stderr().print(
+        f"API token {token_id} ({name}) for writes to {warehouse.location}: send it as "
+        "'Authorization: Bearer <token>'. It is not stored and cannot be shown again; "
+        f"revoke it with: cxlens token revoke {token_id}",
+        highlight=False,
+    )
+
+
+@token_app.command("list")
+def token_list(db: DbOption = None, config: ConfigOption = None) -> None:
+    """List every API token: id, name, when made, when revoked (never the token itself).
+
+    Example: cxlens token list
+    """
+    import pandas as pd
+
+    from cxlens.web.tokens import list_tokens
+
+    _, warehouse = _project(config, db)
+    tokens = list_tokens(warehouse)
+    if not tokens:
+        _stderr().print("no API tokens yet; make one with: cxlens token create")
+        return
+    frame = pd.DataFrame(tokens, columns=["token_id", "name", "created_at", "revoked_at"])
+    frame["revoked_at"] = frame["revoked_at"].map(lambda at: "live" if pd.isna(at) else str(at))
+    _print_frame(frame.astype(str))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id, as cxlens token list shows.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Refuse a token from now on, also in a running cxlens serve.
+
+    Example: cxlens token revoke 3f9a0c1b2d4e
+    """
+    from cxlens.web.tokens import revoke_token
+
+    _, warehouse = _project(config, db)
+    revoke_token(warehouse, token_id)
+    _stderr().print(f"API token {token_id} revoked")
+
+
+@survey_app.command("links")
+def survey_links(
+    kind: Annotated[str, typer.Option("--kind", "-k", help="csat, nps or ces.")],
+    tickets: Annotated[
+        str | None, typer.Option("--tickets", help="Ticket ids, comma-separated.")
+    ] = None,
+    customers: Annotated[
+        str | None, typer.Option("--customers", help="Customer ids, comma-separated.")
+    ] = None,
+    solved_since: Annotated[
+        str | None,
+        typer.Option("--solved-since", help="Every ticket solved on or after this local day."),
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Address of cxlens serve as customers reach it.")
+    ] = "http://127.0.0.1:8000",
+    expires_days: Annotated[
+        int, typer.Option("--expires-days", help="Days a link stays open.")
+    ] = 14,
+    lang: LangOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the links here (CSV).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Make signed, expiring, single-use survey links for tickets or customers.
+
+    Example: cxlens survey links --kind csat --solved-since 2025-06-01 --out links.csv
+    """
+    from datetime import timedelta
+
+    from cxlens.web.links import make_links, solved_tickets
+
+    subject_type, subjects = _survey_subjects(tickets, customers, solved_since)
+    if expires_days < 1:
+        raise typer.BadParameter("give at least 1 day", param_hint="--expires-days")
+    settings, warehouse = _project(config, db, language=_language(lang))
+    if subjects is None:
+        subjects = solved_tickets(warehouse, _day(solved_since))
+        if not subjects:
+            _stderr().print(f"no tickets solved since {solved_since}; no link made")
+            return
+    links = make_links(
+        warehouse,
+        kind,
+        subjects,
+        subject_type=subject_type,
+        base_url=base_url,
+        expires_in=timedelta(days=expires_days),
+        lang=lang or settings.language,
+    )
+    frame = _links_frame(links, settings.timezone)
+    if out is None:
+        _print_frame(frame)
+        return
+    from cxlens.report.exports import write_csv
+
+    _replace(out, lambda path: write_csv(frame, path))
+    _stderr().print(f"{len(links):,} {kind} link(s) written to {out}")
+
+
+def _survey_subjects(
+    tickets: str | None, customers: str | None, solved_since: str | None
+) -> tuple[str, list[str] | None]:
+    """("ticket" or "customer", the ids given); ids None when --solved-since chooses them."""
+    given = [flag for flag in (tickets, customers, solved_since) if flag is not None]
+    if len(given) != 1:
+        raise typer.BadParameter(
+            "give exactly one of --tickets, --customers or --solved-since",
+            param_hint="--tickets / --customers / --solved-since",
+        )
+    if solved_since is not None:
+        _day(solved_since)
+        return "ticket", None
+    ids = [i.strip() for i in (tickets or customers or "").split(",") if i.strip()]
+    if not ids:
+        raise typer.BadParameter("name at least one id", param_hint="--tickets / --customers")
+    return ("ticket" if tickets is not None else "customer"), ids
+
+
+def _day(text: str | None) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a day like 2025-06-01", param_hint="--solved-since"
+        ) from None
+
+
+def _links_frame(links: list[Any], timezone: str) -> Any:
+    """subject, url, expires_at (local time of the project, with its offset)."""
+    from zoneinfo import ZoneInfo
+
+    import pandas as pd
+
+    zone = ZoneInfo(timezone)
+    return pd.DataFrame(
+        {
+            "subject": [link.subject_id for link in links],
+            "url": [link.url for link in links],
+            "expires_at": [link.expires_at.astimezone(zone).isoformat() for link in links],
+        }
+    )
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    config: ConfigOption = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (default: this computer only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the dashboard, the API and the survey forms.
+
+    Example: cxlens serve --db cxlens.duckdb --port 8000
+    """
+    from cxlens.web.app import serve as serve_app
+
+    settings, warehouse = _project(config, db)
+    serve_app(settings, warehouse, host=host, port=port)
+
+
 def _render(records: list[dict[str, Any]], output_format: str) -> None:
     try:
         _write(records, output_format)

@@ -30,8 +30,12 @@ SECTIONS = (
     "churn",
     "clv",
     "targets",
+    "serve",
     "sources",
 )
+# [serve]: where `cxlens serve` listens and how many survey answers one address may send
+# a minute (a guard against scripted submissions, not against a busy help desk).
+SERVE_KEYS = ("host", "port", "survey_submissions_per_minute")
 # [postgres]: the local DuckDB file where import and clean run, and the Postgres schema
 # the cleaned tables are published to (only for warehouse = "postgres://…").
 POSTGRES_KEYS = ("staging", "schema")
@@ -77,6 +81,13 @@ class Settings:
     )
     targets: dict[str, Any] = field(
         default_factory=lambda: {"action": "call", "cost_per_action": 20.0, "save_rate": 0.2}
+    )
+    serve: dict[str, Any] = field(
+        default_factory=lambda: {
+            "host": "127.0.0.1",
+            "port": 8000,
+            "survey_submissions_per_minute": 30,
+        }
     )
     spark: dict[str, Any] = field(default_factory=dict)
     postgres: dict[str, Any] = field(default_factory=dict)
@@ -288,6 +299,7 @@ def _validate_sections(settings: Settings) -> None:
         raise ConfigError("[ces] higher_is_easier must be true or false")
     _validate_business_hours(settings.business_hours)
     _validate_postgres(settings.postgres)
+    _validate_serve(settings.serve)
     _known_keys(settings.spark, "[spark]", ("tables_dir",))
     if not isinstance(settings.spark.get("tables_dir", "spark-tables"), str):
         raise ConfigError("[spark] tables_dir must be a folder path written as a string")
@@ -415,6 +427,20 @@ def _validate_business_hours(hours: dict[str, Any]) -> None:
                 f"unknown key {key!r} in [business_hours]; the keys are: "
                 f"{', '.join(WEEKDAYS)}, holidays, always"
             )
+
+
+def _validate_serve(section: dict[str, Any]) -> None:
+    _known_keys(section, "[serve]", SERVE_KEYS)
+    if not isinstance(section["host"], str) or not section["host"].strip():
+        raise ConfigError(f"[serve] host = {section['host']!r} must be a host name or address")
+    port = section["port"]
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(f"[serve] port = {port!r} must be a whole number from 1 to 65535")
+    rate = section["survey_submissions_per_minute"]
+    if not isinstance(rate, int) or isinstance(rate, bool) or rate < 1:
+        raise ConfigError(
+            f"[serve] survey_submissions_per_minute = {rate!r} must be a whole number of 1 or more"
+        )
 
 
 def _validate_postgres(section: dict[str, Any]) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,8 @@ def import_file(
     options: dict[str, Any] | None = None,
     max_errors: int = 50,
     progress: Callable[[int, int, str], None] | None = None,
+    con: Any = None,
+    source: str | None = None,
 ) -> ImportResult:
     """Import one CSV, TSV, XLSX, JSON or Parquet file into ``raw_<table>``, all or nothing.
 
@@ -127,6 +130,10 @@ def import_file(
     ``decimal_comma``; a nested ``options`` table counts as if written at the top).
     Raises ``UnreadableFile``, ``ColumnsError`` or ``RowsRejected`` (up to
     ``max_errors`` row errors, and how many there are in all), having written nothing.
+
+    ``con`` runs the import inside the caller's open transaction (records posted to the
+    API land with whatever else that unit of work writes, or not at all); ``source``
+    names the rows' origin in ``_source`` and the imports ledger instead of the path.
     """
     path, options = Path(path), flatten_options(options)
     chosen = get_preset(preset) if preset else None
@@ -137,7 +144,10 @@ def import_file(
         **{k: options[k] for k in READ_OPTIONS if k in options},
     }
     sniffed = detect.sniff(path, options.get("encoding"), progress)
-    with tempfile.TemporaryDirectory(prefix="cxlens-") as workdir, warehouse.transaction() as con:
+    with (
+        tempfile.TemporaryDirectory(prefix="cxlens-") as workdir,
+        _unit_of_work(warehouse, con) as con,
+    ):
         try:
             result = _import(
                 con,
@@ -152,6 +162,7 @@ def import_file(
                 max_errors,
                 Path(workdir),
                 progress,
+                source or str(path),
             )
         finally:
             _drop_temporaries(con)
@@ -167,6 +178,16 @@ def import_file(
         result.encoding or "binary",
     )
     return result
+
+
+@contextmanager
+def _unit_of_work(warehouse: Any, con: Any) -> Iterator[Any]:
+    """The caller's connection when given (its transaction holds the import), else a new one."""
+    if con is not None:
+        yield con
+        return
+    with warehouse.transaction() as own:
+        yield own
 
 
 def flatten_options(options: dict[str, Any] | None) -> dict[str, Any]:
@@ -243,6 +264,7 @@ def _import(
     max_errors: int,
     workdir: Path,
     progress: Any,
+    source: str,
 ) -> ImportResult:
     con.execute("SET enable_progress_bar = false")  # stdout belongs to the CLI's data
     staged = readers.stage(con, path, sniffed, read, sheet, workdir, progress)
@@ -265,7 +287,7 @@ def _import(
             total=total,
             preset=preset.name if preset else None,
         )
-    result = _write(con, path, sniffed, staged, converted, preset, timezone, options)
+    result = _write(con, source, sniffed, staged, converted, preset, timezone, options)
     result.sheets, result.sheet_chosen = list(staged.sheets), sheet is not None
     result.records = _records(con, staged)
     return result
@@ -339,7 +361,7 @@ def _convert(
 
 def _write(
     con: Any,
-    path: Path,
+    source: str,
     sniffed: detect.Sniffed,
     staged: readers.Staged,
     converted: list[convert.Converted],
@@ -348,21 +370,21 @@ def _write(
     options: dict[str, Any],
 ) -> ImportResult:
     result = ImportResult(
-        str(path), format=staged.format, encoding=staged.encoding, sheet=staged.sheet
+        source, format=staged.format, encoding=staged.encoding, sheet=staged.sheet
     )
     recipe = {**options, "sheet": staged.sheet}
     batch = write.batch_id(sniffed.sha256, preset.name if preset else None, timezone, recipe)
     for item in converted:
         table = item.resolved.table
         write.ensure_raw_table(con, table)
-        _refuse_other_layouts(con, path, item, preset, options)
+        _refuse_other_layouts(con, Path(source), item, preset, options)
         inserted, replaced = write.replace_rows(
-            con, table, item.name, str(path), batch, keys=item.keys, in_order=item.in_order
+            con, table, item.name, source, batch, keys=item.keys, in_order=item.in_order
         )
         write.record_import(
             con,
             batch,
-            str(path),
+            source,
             sniffed.sha256,
             table.name,
             preset.name if preset else None,

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -106,20 +107,28 @@ class Insights:
 
 
 def build_insights(
-    warehouse: Any, settings: Any, month: str | None = None, *, breakdowns: bool = True
+    warehouse: Any,
+    settings: Any,
+    month: str | None = None,
+    *,
+    breakdowns: bool = True,
+    filters: Mapping[str, Sequence[str] | None] | None = None,
 ) -> Insights:
     """Compute the KPIs once and shape them into cards, trends and breakdowns.
 
     ``month`` (``YYYY-MM``) picks the report month; by default the latest complete
     month in the data. ``breakdowns=False`` skips the per-dimension KPIs (the
-    terminal summary needs none). Raises ``WarehouseError`` when the warehouse
-    holds no dated records at all.
+    terminal summary needs none). ``filters`` (dimension → values kept, as
+    ``compute_kpis`` takes them) go to every KPI computation, so the cards, trends and
+    breakdowns all show the filtered records. Raises ``WarehouseError`` when the
+    warehouse holds no dated records at all.
     """
     from cxlens.metrics.compute import kpi_session
 
     lang = check_language(settings.language)
     with kpi_session(warehouse, settings) as compute:
-        return _build(warehouse, settings, month, breakdowns, lang, compute)
+        filtered = partial(compute, filters=filters)
+        return _build(warehouse, settings, month, breakdowns, lang, filtered)
 
 
 def _build(

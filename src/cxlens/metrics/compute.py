@@ -5,15 +5,19 @@ values, the data's time range), runs one grouped aggregation per table and perio
 basis, and lays the rows on the grid of periods, so a period inside the data's range
 with no records for a KPI appears with a null value and n 0. ``kpi_session`` does the
 opening and profiling once for callers that ask for several groupings (the report).
+
+``filters`` and ``window`` narrow every figure inside its own query (any backend), so
+a filtered median is the median of the kept records (see ``Request.prepare``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import ConfigError
@@ -42,35 +46,64 @@ def compute_kpis(
     settings: Settings,
     by: list[str] | tuple[str, ...] = (),
     metrics: list[str] | None = None,
+    *,
+    filters: Mapping[str, Sequence[str] | None] | None = None,
+    window: tuple[date | None, date | None] | None = None,
 ) -> pd.DataFrame:
     """KPI rows: ``metric, period, group, value, n, ci_low, ci_high``.
 
     ``by`` holds at most one grain and any dimensions (see ``parse_by``);
     ``metrics`` limits the output to those KPI ids. Rows follow the catalogue
     order, then period, then group.
+
+    ``filters`` maps dimensions (those of ``by``) to the values kept, as the data names
+    them; a record counts when its value, as grouping by that dimension would assign it
+    (the credited agent, a response's channel else its ticket's, the customer's
+    segment), is one of them. An empty list or None keeps everything. A KPI that cannot
+    be split by a filtered dimension is left out, as with ``by``.
+
+    ``window`` is (first day, last day), local and inclusive, either may be None. A
+    record counts when the time that places it in a period (created, solved, response,
+    target due, churn date...) falls within the window; with a grain, only periods that
+    overlap the window are rows. The backlog is a stock: it still counts tickets created
+    before the window (without a grain, those open at the end of the window's last day),
+    and churn's denominator counts customers active before it. The whole-data KPIs
+    (``clv_historical_mean``, ``clv_predicted_mean``) ignore the window.
     """
     _asked(metrics)  # a bad request fails before the warehouse is opened
     periods.split_by(list(by))
+    _filters(filters)
+    _window(window)
     with kpi_session(warehouse, settings) as compute:
-        return compute(by, metrics)
+        return compute(by, metrics, filters=filters, window=window)
 
 
 @contextmanager
 def kpi_session(warehouse: Warehouse, settings: Settings) -> Iterator[Callable[..., pd.DataFrame]]:
     """``compute_kpis`` for several groupings on one read-only connection.
 
-    Yields ``compute(by=(), metrics=None)``, which answers as ``compute_kpis`` does; the
-    time zone check and the profile of the loaded tables run once for all its calls.
+    Yields ``compute(by=(), metrics=None, *, filters=None, window=None)``, which answers
+    as ``compute_kpis`` does; the time zone check and the profile of the loaded tables
+    run once for all its calls.
     """
     with warehouse.metrics() as backend:
         loaded = Request(backend, settings, None, [])
         profile(loaded)
         check_time_zone(loaded)
 
-        def compute(by=(), metrics: list[str] | None = None) -> pd.DataFrame:
+        def compute(
+            by=(), metrics: list[str] | None = None, *, filters=None, window=None
+        ) -> pd.DataFrame:
             asked = _asked(metrics)
             grain, dimensions = periods.split_by(list(by))
-            request = replace(loaded, grain=grain, dimensions=dimensions, _grid=None)
+            request = replace(
+                loaded,
+                grain=grain,
+                dimensions=dimensions,
+                filters=_filters(filters),
+                window=_window(window),
+                _grid=None,
+            )
             wanted = _supported(request, asked, explicit=metrics is not None)
             parts = []
             for family in (ticket_rows, survey_rows, customer_rows):
@@ -78,6 +111,43 @@ def kpi_session(warehouse: Warehouse, settings: Settings) -> Iterator[Callable[.
             return _assemble(request, parts, wanted)
 
         yield compute
+
+
+def _filters(filters) -> dict[str, tuple[str, ...]]:
+    """The filters with values, each a tuple of strings (group values are text).
+
+    Refuses a dimension ``--by`` does not know; a single string counts as one value.
+    """
+    if not filters:
+        return {}
+    unknown = [str(d) for d in filters if d not in periods.DIMENSIONS]
+    if unknown:
+        raise ConfigError(
+            f"filters: unknown dimension(s) {', '.join(unknown)}; filter by any of "
+            + ", ".join(periods.DIMENSIONS)
+        )
+    kept = {}
+    for dimension, values in filters.items():
+        values = [values] if isinstance(values, str) else list(values or ())
+        if values:
+            kept[dimension] = tuple(dict.fromkeys(str(value) for value in values))
+    return kept
+
+
+def _window(window) -> tuple[date | None, date | None] | None:
+    """The window as (first day, last day), None where it is open on both ends."""
+    if window is None:
+        return None
+    first, last = window
+    for name, day in (("first day", first), ("last day", last)):
+        if day is not None and (not isinstance(day, date) or isinstance(day, datetime)):
+            raise ConfigError(f"window: the {name} must be a date (datetime.date), not {day!r}")
+    if first is not None and last is not None and first > last:
+        raise ConfigError(
+            f"window: the first day {first.isoformat()} is after the last day "
+            f"{last.isoformat()}; give the earlier day first"
+        )
+    return None if first is None and last is None else (first, last)
 
 
 def check_time_zone(request: Request) -> None:
@@ -123,7 +193,7 @@ def _supported(request: Request, asked: list[str], explicit: bool) -> set[str]:
         if kpi.needs_any and not any(request.has(c) for c in kpi.needs_any):
             log.log(level, "%s left out: it needs one of %s", metric, ", ".join(kpi.needs_any))
             continue
-        cannot = [d for d in request.dimensions if d not in kpi.dimensions]
+        cannot = [d for d in request.used if d not in kpi.dimensions]
         if cannot:
             log.log(level, "%s left out: it cannot be split by %s", metric, ", ".join(cannot))
             continue

@@ -15,6 +15,13 @@ For a period, churn rate = customers churned in it / customers active at its sta
 the period is all the data: customers ever active, and those churned by its end.
 Retention rate is 1 − churn rate over the same customers.
 
+A date window is the period: churn rate = customers churned within it / customers
+active at its start (those who join inside it count in neither, as within a month), so a
+window of one calendar month gives that month's figure. With a grain, the window only
+limits the periods shown: a churn after the window's end is not counted (as one after
+the data's end), and customers lost before its start leave the figure. Lifetime values cover
+all the data whatever the window; a segment filter keeps that segment's customers.
+
 Predicted lifetime value is the mean of every buyer's discounted value over
 ``[clv] horizon_months`` from the BG/NBD and Gamma-Gamma fits of ``cxlens clv``
 (observation end: the last order day). The fit runs in numpy on the completed
@@ -82,10 +89,15 @@ def _live_orders(o):
 
 
 def _with_segment(request, per):
-    """``per`` with a ``g_segment`` column where segments were asked for."""
+    """``per`` with a ``g_segment`` column where segments are grouped or filtered, and the
+    filter applied."""
+    return request.narrow(_segment_column(request, per))
+
+
+def _segment_column(request, per):
     import ibis
 
-    if "segment" not in request.dimensions:
+    if not request.uses("segment"):
         return per
     if not request.has("customers.segment"):
         return per.mutate(g_segment=ibis.null("string"))
@@ -95,9 +107,28 @@ def _with_segment(request, per):
     return joined.drop("c_customer_id")
 
 
+def _in_window(request, per):
+    """Customers' lifetimes as the window sees them (see the module docstring)."""
+    import ibis
+
+    first, after = request.window_bounds()
+    if after is not None:
+        per = per.filter(per.active_from < after)
+        churned = ibis.ifelse(per.churned_at < after, per.churned_at, ibis.null("timestamp"))
+        per = per.mutate(churned_at=churned)
+    if first is not None:
+        per = per.filter(per.churned_at.isnull() | (per.churned_at >= first))
+    return per
+
+
 def _churn(request):
-    per = _with_segment(request, _lifetimes(request))
+    per = _with_segment(request, _in_window(request, _lifetimes(request)))
     groups = request.group_columns
+    first, _after = request.window_bounds()
+    if request.grain is None and first is not None:
+        # the window is the period: customers active at its start, as a month counts them
+        # (a customer who joined inside the window is not yet at risk of leaving in it)
+        per = per.filter(per.active_from < first)
     if request.grain is None:
         frame = per.group_by(groups).aggregate(
             active=per.count(), lost=per.churned_at.notnull().ifelse(1, 0).sum()
@@ -186,8 +217,10 @@ def _clv_predicted(request):
         return pd.DataFrame()
 
     per = values.customers[["customer_id", "clv"]]
-    if "segment" in request.dimensions:
+    if request.uses("segment"):
         per = per.merge(_segments(request), on="customer_id", how="left")
+    if "segment" in request.filters:
+        per = per[per["g_segment"].isin(request.filters["segment"])]
     per = per.assign(clv_sq=per["clv"] ** 2, one=0)
     groups = request.group_columns or ["one"]
     frame = per.groupby(groups, dropna=False).agg(

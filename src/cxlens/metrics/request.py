@@ -1,14 +1,19 @@
 """What one ``compute_kpis`` call works on: the backend, the grain and dimensions asked for,
-and a profile of the loaded tables (which columns hold values, the data's time range).
+the filters and date window, and a profile of the loaded tables (which columns hold
+values, the data's time range).
 
 Family modules (tickets, surveys, customers) build Ibis expressions through a
-``Request`` so that grouping, period truncation and label making happen one way.
+``Request`` so that grouping, filtering, the window, period truncation and label making
+happen one way. A filter keeps the records whose group value (as ``--by`` would assign
+it) is one of the allowed values, inside the same query as the figures, so a filtered
+median is the median of the kept records, never a combination of grouped rows.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cxlens.metrics import periods
@@ -51,12 +56,18 @@ ROWS = "*rows"  # the row count's entry in ``Request.filled``
 
 @dataclass
 class Request:
-    """The backend, the grain and dimensions, and the profile of the loaded tables."""
+    """The backend, the grain and dimensions, the filters and window, and the profile.
+
+    ``filters`` maps a dimension to the values kept (only non-empty ones); ``window``
+    is (first day, last day), local and inclusive, either end may be None.
+    """
 
     backend: Any
     settings: Settings
     grain: str | None
     dimensions: list[str]
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    window: tuple[date | None, date | None] | None = None
     # Per loaded table: non-null counts of the columns that decide what runs, and ROWS.
     filled: dict[str, dict[str, int]] = field(default_factory=dict)
     start: Any = None
@@ -69,6 +80,15 @@ class Request:
     @property
     def group_columns(self) -> list[str]:
         return [f"g_{dimension}" for dimension in self.dimensions]
+
+    @property
+    def used(self) -> list[str]:
+        """The dimensions grouped or filtered: grouped ones first, in the order asked."""
+        return [*self.dimensions, *(d for d in self.filters if d not in self.dimensions)]
+
+    def uses(self, dimension: str) -> bool:
+        """Whether a family must compute ``dimension`` (to group by it or to filter on it)."""
+        return dimension in self.dimensions or dimension in self.filters
 
     @property
     def keys(self) -> list[str]:
@@ -101,17 +121,55 @@ class Request:
 
         return ibis.literal(self.end.to_pydatetime(), type="timestamp")
 
-    def prepare(self, expr, period_time, groups: dict[str, Any] | None = None):
-        """``expr`` with its ``period`` (start of the period of ``period_time``) and groups.
+    def window_bounds(self):
+        """The window as Ibis timestamp literals: (first instant, first instant after).
 
-        ``groups`` maps ``g_<dimension>`` to expressions; leave it out where ``expr``
-        holds those columns already. Build the measures on the returned relation, then
-        pass both to ``run``.
+        Local midnights: the first day's start and the day after the last day's start,
+        so that a time counts when ``first <= time < after``. None for an open end.
         """
+        import ibis
+
+        first, last = self.window or (None, None)
+        lower = None if first is None else datetime.combine(first, time())
+        upper = None if last is None else datetime.combine(last + timedelta(days=1), time())
+        return tuple(
+            None if bound is None else ibis.literal(bound, type="timestamp")
+            for bound in (lower, upper)
+        )
+
+    def within(self, expr, period_time):
+        """``expr`` keeping the rows whose ``period_time`` falls within the window."""
+        lower, upper = self.window_bounds()
+        if lower is not None:
+            expr = expr.filter(period_time >= lower)
+        if upper is not None:
+            expr = expr.filter(period_time < upper)
+        return expr
+
+    def narrow(self, expr):
+        """``expr`` keeping the rows whose ``g_<dimension>`` is one of the filter's values.
+
+        The values are bound as literals (``isin``), never written into SQL text; a
+        missing group value (null) matches no filter.
+        """
+        for dimension, values in self.filters.items():
+            expr = expr.filter(expr[f"g_{dimension}"].isin(values))
+        return expr
+
+    def prepare(self, expr, period_time, groups: dict[str, Any] | None = None):
+        """``expr`` in the window and the filters, with its ``period`` and group columns.
+
+        ``period_time`` places a record in a period (and in the window); ``groups`` maps
+        ``g_<dimension>`` to expressions for every dimension in ``used``; leave it out
+        where ``expr`` holds those columns already. Only ``dimensions`` are grouped by
+        ``run``. Build the measures on the returned relation, then pass both to ``run``.
+        """
+        expr = self.within(expr, period_time)
         added = dict(groups or {})
         if self.grain is not None:
             added["period"] = periods.key(period_time, self.grain)
-        return expr.mutate(**added) if added else expr
+        expr = expr.mutate(**added) if added else expr
+        return self.narrow(expr)
 
     def run(self, expr, **measures) -> pd.DataFrame:
         """Group a prepared relation by period and groups, aggregate, execute and label.
@@ -157,10 +215,34 @@ class Request:
         return frame
 
     def grid(self) -> list[str]:
-        """Labels of every period from the data's first local time to its last."""
+        """Labels of every period from the data's first local time to its last.
+
+        With a window, only the periods that overlap both the data and the window.
+        """
         if self._grid is None:
-            self._grid = periods.grid(self.start, self.end, self.grain)
+            self._grid = periods.grid(*self._span(), self.grain)
         return self._grid
+
+    def _span(self):
+        """The data's first and last local times, clipped to the window."""
+        import pandas as pd
+
+        start, end = self.start, self.end
+        first, last = self.window or (None, None)
+        if start is None or end is None:
+            return start, end
+        if first is not None:
+            start = max(start, pd.Timestamp(first))
+        if last is not None:
+            end = min(end, pd.Timestamp(last) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1))
+        return (start, end) if start <= end else (None, None)
+
+    def from_the_start(self) -> Request:
+        """This request with the window open at its start: for stocks (the backlog), which
+        count records from before the window."""
+        if self.window is None or self.window[0] is None:
+            return self
+        return replace(self, window=(None, self.window[1]), _grid=None)
 
 
 def profile(request: Request) -> None:

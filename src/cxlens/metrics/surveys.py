@@ -87,7 +87,8 @@ def _response_rate(request):
 
 
 def _base(request):
-    """Responses joined to their ticket and customer where a dimension needs them."""
+    """Responses joined to their ticket and customer where a grouped or filtered dimension
+    needs them, and the ``g_<dimension>`` expressions of those dimensions."""
     import ibis
 
     r = request.table("survey_responses")
@@ -102,7 +103,7 @@ def _base(request):
             t_team=_column(t, "team"),
         )
         r = r.left_join(side, r.ticket_id == side.t_ticket_id)
-    if "segment" in request.dimensions and request.has("customers.segment"):
+    if request.uses("segment") and request.has("customers.segment"):
         c = request.table("customers")
         segments = c.select(c_customer_id=c.customer_id, c_segment=c.segment)
         r = r.left_join(segments, r.customer_id == segments.c_customer_id)
@@ -115,13 +116,13 @@ def _base(request):
         "agent": r.agent_id,
         "segment": r.c_segment if "c_segment" in r.columns else none,
     }
-    groups = {f"g_{d}": source[d].cast("string") for d in request.dimensions}
+    groups = {f"g_{d}": source[d].cast("string") for d in request.used}
     return r, groups
 
 
 def _ticket_side(request) -> set[str]:
     """Dimensions to read from the linked ticket: channel only where a response lacks one."""
-    wanted = TICKET_SIDE & set(request.dimensions)
+    wanted = TICKET_SIDE & set(request.used)
     if request.complete("survey_responses.channel"):
         wanted.discard("channel")
     return wanted

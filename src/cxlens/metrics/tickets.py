@@ -76,7 +76,7 @@ def ticket_rows(request, wanted: set[str]) -> list:
         solved, more = _basis(request, base, solver, wanted, SOLVED, _solved, _solved_rows)
         out += more
     if "backlog" in wanted:
-        out.append(_backlog(request, created, solved))
+        out.append(_backlog_rows(request, base, created, solved))
     if "first_resolution_median_min" in wanted:
         first_solver = _credited(request, base, "first_solved_by_agent_id")
         out.append(_first_resolution(request, base if first_solver is None else first_solver))
@@ -95,7 +95,7 @@ def _base(request):
     t = request.table("tickets")
     if "is_merged" in t.columns:
         t = t.filter(~t.is_merged.fill_null(False))
-    if request.has("customers.segment") and "segment" in request.dimensions:
+    if request.has("customers.segment") and request.uses("segment"):
         customers = request.table("customers")
         segments = customers.select(
             c_customer_id=customers.customer_id, c_segment=customers.segment
@@ -127,9 +127,10 @@ def _solve_at(t):
 
 
 def _credited(request, t, column: str):
-    """``t`` with ``CREDITED`` = ``column``, where the agent dimension is asked and the
-    cleaned tickets have that attribution column; else None (the assignee is credited)."""
-    if "agent" not in request.dimensions or column not in t.columns:
+    """``t`` with ``CREDITED`` = ``column``, where the agent dimension is grouped or
+    filtered and the cleaned tickets have that attribution column; else None (the
+    assignee is credited)."""
+    if not request.uses("agent") or column not in t.columns:
         return None
     return t.mutate(**{CREDITED: t[column]})
 
@@ -153,7 +154,8 @@ def _basis(request, base, credited, wanted, ids, compute, to_rows):
 
 
 def _groups(request, t) -> dict:
-    """The ``g_<dimension>`` columns; ``agent`` is the credited agent where ``t`` has one."""
+    """The ``g_<dimension>`` columns of the grouped and filtered dimensions; ``agent`` is
+    the credited agent where ``t`` has one."""
     import ibis
 
     source = {
@@ -165,7 +167,7 @@ def _groups(request, t) -> dict:
         "segment": "c_segment",
     }
     groups = {}
-    for dimension in request.dimensions:
+    for dimension in request.used:
         column = source[dimension]
         value = t[column] if column in t.columns else ibis.null("string")
         groups[f"g_{dimension}"] = value.cast("string")
@@ -271,6 +273,20 @@ def _solved_rows(request, frame, wanted) -> list:
     if "reopen_rate" in wanted:
         out.append(rows.rate("reopen_rate", frame, keys, "reopened", "solved"))
     return out
+
+
+def _backlog_rows(request, base, created, solved):
+    """Backlog rows: from the flows already computed, unless the window opens later.
+
+    The backlog is a stock: tickets created before the window and still open count. So
+    with a window's first day the flows are counted again from the data's start to the
+    window's end; the periods before the window leave the output with the grid.
+    """
+    stock = request.from_the_start()
+    if stock is not request:
+        created = _created(stock, base, {"backlog"})
+        solved = _solved(stock, base, {"backlog"})
+    return _backlog(stock, created, solved)
 
 
 def _backlog(request, created, solved):

@@ -1,0 +1,133 @@
+"""The overview page and its JSON twin against counts made straight from the warehouse."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import openpyxl
+import pytest
+
+from cxlens.web.filters import Filters
+
+
+def tickets_created(project, first: str, last: str, channels: list[str] | None = None) -> int:
+    """Unmerged tickets created on local days first..last (SQL, not the metric code)."""
+    where = "created_at_local >= ?::DATE AND created_at_local < ?::DATE + 1 AND NOT coalesce(is_merged, false)"
+    params: list = [first, last]
+    if channels:
+        where += f" AND channel IN ({', '.join('?' for _ in channels)})"
+        params += channels
+    with project.warehouse.connect(read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM tickets WHERE {where}", params).fetchone()[0]
+
+
+def csat_by_hand(project, first: str, last: str) -> tuple[float, int]:
+    """Satisfied (4-5 on the sample's 1-5 scale) over answered CSAT responses in the days."""
+    with project.warehouse.connect(read_only=True) as con:
+        satisfied, answered = con.execute(
+            "SELECT count(*) FILTER (WHERE score >= 4), count(*) FROM survey_responses "
+            "WHERE kind = 'csat' AND score IS NOT NULL AND responded_at_local >= ?::DATE "
+            "AND responded_at_local < ?::DATE + 1",
+            [first, last],
+        ).fetchone()
+    return satisfied / answered, answered
+
+
+def cards(served, query: str = "") -> dict:
+    answer = httpx.get(f"{served.url}/?format=json&{query}", timeout=60)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_default_month_cards_match_the_warehouse(served, sample_project):
+    view = cards(served)
+    first, last = view["filters"]["from"], view["filters"]["to"]
+    by_metric = {card["metric"]: card for card in view["cards"]}
+
+    assert first.endswith("-01") and view["filters"]["period"] == "month"
+    assert by_metric["tickets"]["value"] == tickets_created(sample_project, first, last)
+    share, answered = csat_by_hand(sample_project, first, last)
+    assert by_metric["csat"]["n"] == answered
+    assert by_metric["csat"]["value"] == pytest.approx(share, abs=1e-4)
+
+
+def test_previous_period_and_channel_filter(served, sample_project):
+    view = cards(served, "period=custom&from=2025-03-01&to=2025-03-31&channel=email&channel=chat")
+    tickets = next(card for card in view["cards"] if card["metric"] == "tickets")
+
+    assert tickets["value"] == tickets_created(
+        sample_project, "2025-03-01", "2025-03-31", ["email", "chat"]
+    )
+    # the period before a 31-day window is the 31 days before it
+    assert tickets["previous_value"] == tickets_created(
+        sample_project, "2025-01-29", "2025-02-28", ["email", "chat"]
+    )
+    assert view["filters"]["channel"] == ["email", "chat"]
+    assert tickets["link"].startswith("/tickets?") and "channel=email" in tickets["link"]
+
+
+def test_bad_filters_are_refused_with_a_reason(served):
+    page = httpx.get(f"{served.url}/?period=fortnight", timeout=30)
+    twin = httpx.get(f"{served.url}/?period=custom&from=2025-05-01&to=2025-04-01&format=json")
+
+    assert page.status_code == 400 and "fortnight" in page.text
+    assert twin.status_code == 400
+    assert "after" in twin.json()["errors"][0]["problem"]
+
+
+def test_exports_hold_the_cards_shown(served):
+    view = cards(served, "period=90d")
+    csv = httpx.get(f"{served.url}/?period=90d&format=csv", timeout=60)
+    xlsx = httpx.get(f"{served.url}/?period=90d&format=xlsx", timeout=60)
+
+    assert csv.content.startswith(b"\xef\xbb\xbf")
+    lines = csv.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + len(view["cards"])
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    ids = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ids == [card["metric"] for card in view["cards"]]
+
+
+def test_pages_carry_security_headers_and_local_assets(served):
+    page = httpx.get(f"{served.url}/", timeout=60)
+    plotly = httpx.get(f"{served.url}/static/plotly.min.js", timeout=30)
+
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "https://" not in page.text and "http://cdn" not in page.text
+    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+
+
+def test_query_round_trips_through_the_url():
+    filters = Filters("custom", values={"channel": ("email", "a&b=c")}, lang="zh")
+
+    query = filters.query(metric="fcr")
+
+    assert "channel=a%26b%3Dc" in query and "metric=fcr" in query and "lang=zh" in query
+
+
+@pytest.mark.parametrize("query", ["", "month=2025-03&channel=email", "month=2024-11&segment=vip"])
+def test_a_month_read_from_monthly_rows_equals_the_month_computed_alone(sample_project, query):
+    """The overview's two-call shortcut for a calendar month against five separate calls."""
+    from starlette.datastructures import QueryParams
+
+    from cxlens.metrics.compute import kpi_session
+    from cxlens.web.filters import read_filters
+    from cxlens.web.overview import figures
+
+    filters = read_filters(QueryParams(query), None, "2025-06", "en")
+    with kpi_session(sample_project.warehouse, sample_project.settings) as compute:
+        shortcut = figures(compute, filters, "channel")
+        alone = figures(compute, filters, "channel", by_month=False)
+
+    for fast, slow in zip(shortcut, alone, strict=True):
+        fast = fast[fast["value"].notna()]
+        slow = slow[slow["value"].notna() & slow["metric"].isin(set(fast["metric"]))]
+        keyed = [
+            {
+                (m, str(g)): (round(v, 9), n)
+                for m, g, v, n in zip(f.metric, f.group, f.value, f.n, strict=True)
+            }
+            for f in (fast, slow)
+        ]
+        assert keyed[0] == keyed[1]
