@@ -762,8 +762,12 @@ def survey_links(
         typer.Option("--solved-since", help="Every ticket solved on or after this local day."),
     ] = None,
     base_url: Annotated[
-        str, typer.Option("--base-url", help="Address of cxlens serve as customers reach it.")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Address of cxlens serve as customers reach it (default: [serve] host and port).",
+        ),
+    ] = None,
     expires_days: Annotated[
         int, typer.Option("--expires-days", help="Days a link stays open.")
     ] = 14,
@@ -791,6 +795,7 @@ def survey_links(
         if not subjects:
             _stderr().print(f"no tickets solved since {solved_since}; no link made")
             return
+    base_url = base_url or f"http://{settings.serve['host']}:{settings.serve['port']}"
     links = make_links(
         warehouse,
         kind,
@@ -861,17 +866,25 @@ def serve(
     db: DbOption = None,
     config: ConfigOption = None,
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (default: this computer only).")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+        str | None,
+        typer.Option(
+            "--host", help="Address to listen on ([serve] host; default 127.0.0.1: this computer)."
+        ),
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on ([serve] port; default 8000).")
+    ] = None,
 ) -> None:
-    """Serve the dashboard, the API and the survey forms.
+    """Serve the dashboard, the API and the survey forms until Ctrl-C.
 
     Example: cxlens serve --db cxlens.duckdb --port 8000
     """
     from cxlens.web.app import serve as serve_app
 
     settings, warehouse = _project(config, db)
+    host = host or settings.serve["host"]
+    port = port or settings.serve["port"]
+    _stderr().print(f"cxlens: dashboard on http://{host}:{port}/ (API docs: /api/v1/docs)")
     serve_app(settings, warehouse, host=host, port=port)
 
 
