@@ -765,7 +765,7 @@ def survey_links(
         str | None,
         typer.Option(
             "--base-url",
-            help="Address of cxlens serve as customers reach it (default: [serve] host and port).",
+            help="Address of cxlens serve as customers reach it (default: \\[serve] host and port).",
         ),
     ] = None,
     expires_days: Annotated[
@@ -868,11 +868,12 @@ def serve(
     host: Annotated[
         str | None,
         typer.Option(
-            "--host", help="Address to listen on ([serve] host; default 127.0.0.1: this computer)."
+            "--host",
+            help="Address to listen on (\\[serve] host; default 127.0.0.1: this computer).",
         ),
     ] = None,
     port: Annotated[
-        int | None, typer.Option("--port", help="Port to listen on ([serve] port; default 8000).")
+        int | None, typer.Option("--port", help="Port to listen on (\\[serve] port; default 8000).")
     ] = None,
 ) -> None:
     """Serve the dashboard, the API and the survey forms until Ctrl-C.

@@ -225,3 +225,67 @@ def test_event_without_actor_or_kind_names_the_row_and_column(tmp_path, warehous
     assert error.total == 2
     assert "row 3, column 'actor'" in text and "row 4, column 'kind'" in text
     assert "required" in text
+
+
+# A time outside 1900–2199 (UTC) is refused at import: a year near 9999 once passed and
+# made every later clean fail with OverflowError in the business-hours arithmetic.
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "1800-01-01"])
+def test_a_date_outside_1900_to_2199_is_refused(tmp_path, warehouse, value):
+    path = tmp_path / "far.csv"
+    path.write_text(f"ticket_id,Created At\nk5,2024-01-03\nk6,{value}\n")
+    with warehouse.connect() as con:
+        before = con.execute("SELECT count(*) FROM raw_tickets").fetchone()[0]
+
+    error = refused(warehouse, path, RowsRejected, table="tickets")
+
+    assert [(e.file, e.row, e.column, e.canonical, e.value) for e in error.errors] == [
+        (str(path), 3, "Created At", "created_at", value)
+    ]
+    assert "a date between 1900 and 2199" in str(error)
+    with warehouse.connect() as con:
+        # GOOD, imported by the fixture, holds two tickets and nothing was added
+        assert con.execute("SELECT count(*) FROM raw_tickets").fetchone()[0] == before == 2
+
+
+def test_the_last_moment_of_2199_and_the_first_of_1900_are_kept(tmp_path, warehouse):
+    path = tmp_path / "edges.csv"
+    path.write_text("ticket_id,created_at\ne1,2199-12-31 23:59:59\ne2,1900-01-01 00:00:00\n")
+
+    import_file(warehouse, path, table="tickets")
+
+    with warehouse.connect() as con:
+        stored = con.execute(
+            "SELECT ticket_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') FROM raw_tickets "
+            "WHERE ticket_id IN ('e1', 'e2') ORDER BY ticket_id"
+        ).fetchall()
+    assert stored == [("e1", "2199-12-31 23:59:59"), ("e2", "1900-01-01 00:00:00")]
+
+
+def test_a_local_time_that_is_2200_in_utc_is_refused(tmp_path, warehouse):
+    # 2199-12-31 20:00 in New York (UTC-5 in winter) is 2200-01-01 01:00 UTC
+    path = tmp_path / "ny.csv"
+    path.write_text("ticket_id,created_at\nn1,2199-12-31 18:00\nn2,2199-12-31 20:00\n")
+
+    error = refused(warehouse, path, RowsRejected, table="tickets", timezone="America/New_York")
+
+    assert [(e.row, e.value) for e in error.errors] == [(3, "2199-12-31 20:00")]
+
+
+def test_epoch_seconds_far_in_the_future_are_refused(tmp_path, warehouse):
+    # 9,000,000,000 s after 1970-01-01 is in 2255 (9e9 / 31,556,952 s a year ≈ 285 years)
+    path = tmp_path / "epoch.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"ticket_id": "j1", "created_at": 1_700_000_000},
+                {"ticket_id": "j2", "created_at": 9_000_000_000},
+            ]
+        )
+    )
+
+    error = refused(warehouse, path, RowsRejected, table="tickets")
+
+    assert [(e.row, e.column, e.value) for e in error.errors] == [(2, "created_at", "9000000000")]
+    assert "a date between 1900 and 2199" in str(error)

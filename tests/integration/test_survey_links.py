@@ -133,7 +133,8 @@ def test_forged_links_are_refused(helpdesk):
             open_link(helpdesk, text, now=T0)
         with pytest.raises(LinkForged):
             submit_response(helpdesk, text, 5, None, now=T0)
-    assert sql(helpdesk, "SELECT count(*) FROM raw_survey_responses") == [(0,)]
+    # The two links' sends, neither answered.
+    assert sql(helpdesk, "SELECT count(*), count(score) FROM raw_survey_responses") == [(2, 0)]
 
 
 def test_a_link_opens_until_it_expires(helpdesk):
@@ -196,7 +197,8 @@ def test_a_score_off_the_scale_is_refused_and_the_link_stays_open(helpdesk, kind
         submit_response(helpdesk, link.text, score, None, now=T0)
 
     assert open_link(helpdesk, link.text, now=T0).link_id == link.link_id
-    assert sql(helpdesk, "SELECT count(*) FROM raw_survey_responses") == [(0,)]
+    # Only the link's send: no score, no answer time.
+    assert sql(helpdesk, "SELECT score, responded_at FROM raw_survey_responses") == [(None, None)]
 
 
 def test_an_answer_is_linked_like_a_ticket_export_and_counted_in_the_kpis(helpdesk, tmp_path):
@@ -322,7 +324,7 @@ def test_a_failed_write_lands_nothing_and_every_answer_hears_why(helpdesk, monke
     assert [str(o) for o in outcomes] == ["the disk is full"] * 3
     assert all(isinstance(o, WarehouseError) for o in outcomes)
     assert sql(helpdesk, "SELECT count(*) FROM survey_link_uses") == [(0,)]
-    assert sql(helpdesk, "SELECT count(*) FROM raw_survey_responses") == [(0,)]
+    assert sql(helpdesk, "SELECT count(*), count(score) FROM raw_survey_responses") == [(2, 0)]
 
     monkeypatch.undo()  # the same batch, sent again, lands
     again = submit_responses(helpdesk, answers, now=T0)
@@ -354,7 +356,8 @@ def test_an_answer_the_importer_refuses_is_refused_alone(helpdesk, monkeypatch):
     assert type(outcomes[1]).__name__ == "InputError" and "comment: not text" in str(outcomes[1])
     assert calls == [2, 1]  # written again without the refused answer
     assert sql(helpdesk, "SELECT link_id FROM survey_link_uses") == [(first.link_id,)]
-    assert sql(helpdesk, "SELECT score FROM raw_survey_responses") == [(5.0,)]
+    stored = sql(helpdesk, "SELECT score FROM raw_survey_responses ORDER BY score NULLS LAST")
+    assert stored == [(5.0,), (None,)]  # the refused answer's link is still only sent
 
 
 def test_a_link_answered_elsewhere_during_the_batch_is_refused_and_the_rest_land(
@@ -385,8 +388,9 @@ def test_a_link_answered_elsewhere_during_the_batch_is_refused_and_the_rest_land
     assert sorted(uses) == sorted(
         [(second.link_id, f"link-{second.link_id}"), (first.link_id, "rival")]
     )
-    stored = sql(helpdesk, "SELECT response_id, score FROM raw_survey_responses")
-    assert stored == [(f"link-{second.link_id}", 4.0)]
+    stored = sql(helpdesk, "SELECT response_id, score FROM raw_survey_responses ORDER BY score")
+    # The rival marked the first link used without writing an answer: its send stays.
+    assert stored == [(f"link-{second.link_id}", 4.0), (f"link-{first.link_id}", None)]
 
 
 CONFIG = """[project]
@@ -430,3 +434,125 @@ def test_cli_needs_exactly_one_choice_of_subjects(tmp_path):
     both = cx("survey", "links", "--kind", "csat", "--tickets", "T1", "--customers", "C1",
               "--db", "w.duckdb", cwd=tmp_path)  # fmt: skip
     assert both.returncode == 2 and "exactly one" in both.stderr
+
+
+# -- sends: every link made counts as a survey sent -------------------------------------
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson score interval at 95 %, written out (Wilson 1927) as the second method."""
+    z = 1.959963984540054
+    centre = (k + z * z / 2) / (n + z * z)
+    half = z / (n + z * z) * (k * (n - k) / n + z * z / 4) ** 0.5
+    return centre - half, centre + half
+
+
+def test_links_made_are_sends_and_the_response_rate_is_answered_over_sent(helpdesk, tmp_path):
+    tickets = make_links(helpdesk, "csat", ["T1", "T2", "T3"], base_url=BASE,
+                         expires_in=DAY, now=T0)  # fmt: skip
+    customers = make_links(helpdesk, "csat", ["C1", "C2"], subject_type="customer",
+                           base_url=BASE, expires_in=DAY, now=T0)  # fmt: skip
+    made = tickets + customers
+    answered = T0 + dt.timedelta(hours=2)
+
+    # Before any answer: five sends, none answered, each timed by its link's creation.
+    sends = sql(
+        helpdesk,
+        "SELECT response_id, kind, score, responded_at, sent_at, ticket_id, customer_id, "
+        "agent_id, channel FROM raw_survey_responses ORDER BY response_id",
+    )
+    sent = T0.replace(tzinfo=None)
+    context = {"T1": ("T1", "C1", "A1", "email"), "T2": ("T2", "C2", "A2", "chat"),
+               "T3": ("T3", "C1", "A1", "email"), "C1": (None, "C1", None, None),
+               "C2": (None, "C2", None, None)}  # fmt: skip
+    assert sends == sorted(
+        (f"link-{link.link_id}", "csat", None, None, sent, *context[link.subject_id])
+        for link in made
+    )
+
+    submit_response(helpdesk, made[0].url, 5, "great", now=answered)
+    submit_response(helpdesk, made[4].url, 2, None, now=answered)
+    with pytest.raises(LinkUsed):  # a link answered once refuses a second answer
+        submit_response(helpdesk, made[0].url, 1, "again", now=answered)
+
+    # Answers replaced their sends by key: still five rows, one per link, sent_at kept.
+    rows = sql(
+        helpdesk,
+        "SELECT count(*), count(DISTINCT response_id), count(score), count(responded_at), "
+        "count(*) FILTER (WHERE sent_at = ?) FROM raw_survey_responses",
+        [sent],
+    )
+    assert rows == [(5, 5, 2, 2, 5)]
+    scores = sql(helpdesk, "SELECT response_id, score FROM raw_survey_responses WHERE score > 0")
+    assert sorted(scores) == sorted(
+        [(f"link-{made[0].link_id}", 5.0), (f"link-{made[4].link_id}", 2.0)]
+    )
+
+    settings = Settings(root=tmp_path, timezone="UTC")
+    clean_warehouse(helpdesk, settings)
+    kpis = compute_kpis(helpdesk, settings, by=["month"],
+                        metrics=["survey_response_rate", "csat"])  # fmt: skip
+    rate = kpis[kpis.metric == "survey_response_rate"]
+    assert list(rate.period.astype(str)) == ["2024-03"]
+    # 2 answered of 5 sent, all sent in March 2024.
+    assert (rate.value.iloc[0], rate.n.iloc[0]) == (pytest.approx(2 / 5), 5)
+    assert (rate.ci_low.iloc[0], rate.ci_high.iloc[0]) == pytest.approx(wilson(2, 5))
+    csat = kpis[kpis.metric == "csat"]
+    # Only the two answers count: 5 is satisfied (top two boxes of 1–5), 2 is not.
+    assert (csat.value.iloc[0], csat.n.iloc[0]) == (pytest.approx(1 / 2), 2)
+
+
+def test_the_rate_counts_an_answer_in_the_month_of_its_send(helpdesk, tmp_path):
+    march, april = (T0.replace(day=31, hour=12), T0.replace(month=4, day=2))
+    late, unanswered = make_links(helpdesk, "nps", ["T1", "T2"], base_url=BASE,
+                                  expires_in=7 * DAY, now=march)  # fmt: skip
+    submit_response(helpdesk, late.text, 10, None, now=april)
+
+    settings = Settings(root=tmp_path, timezone="UTC")
+    clean_warehouse(helpdesk, settings)
+    kpis = compute_kpis(helpdesk, settings, by=["month"], metrics=["survey_response_rate", "nps"])
+
+    counted = kpis[kpis.n > 0]  # months in the data's range with nothing to count have n 0
+    rate = counted[counted.metric == "survey_response_rate"]
+    # Sent 31 March, answered 2 April: 1 answered of 2 sent, in March; no April sends.
+    assert [(str(p), v, n) for p, v, n in zip(rate.period, rate.value, rate.n, strict=True)] == [
+        ("2024-03", 0.5, 2)
+    ]
+    nps = counted[counted.metric == "nps"]
+    # The answer is counted when it was given: one promoter (10) in April, NPS +100.
+    assert [(str(p), n) for p, n in zip(nps.period, nps.n, strict=True)] == [("2024-04", 1)]
+    assert nps.value.iloc[0] == pytest.approx(100)
+
+
+def test_links_and_their_sends_land_together_or_not_at_all(helpdesk, monkeypatch):
+    def failing(*args, **kwargs):
+        raise WarehouseError("the disk is full")
+
+    monkeypatch.setattr("cxlens.ingest.records.write_records", failing)
+    with pytest.raises(WarehouseError, match="disk is full"):
+        make_links(helpdesk, "csat", ["T1", "T2"], base_url=BASE, expires_in=DAY, now=T0)
+
+    tables = sql(helpdesk, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'survey%'")
+    assert tables == []  # no link without its send
+    monkeypatch.undo()
+    made = make_links(helpdesk, "csat", ["T1", "T2"], base_url=BASE, expires_in=DAY, now=T0)
+    assert sql(helpdesk, "SELECT count(*) FROM survey_links") == [(2,)]
+    assert sql(helpdesk, "SELECT count(*) FROM raw_survey_responses") == [(len(made),)]
+
+
+def test_only_an_allowed_send_may_lack_a_score(helpdesk):
+    from cxlens.ingest.records import RecordsInvalid, write_records
+
+    received = T0 + dt.timedelta(hours=5)
+    blank = {"response_id": "r1", "kind": "csat", "score": None}
+    with pytest.raises(RecordsInvalid) as refused:
+        write_records(helpdesk, "survey_responses", [blank], timezone="UTC", received_at=received)
+    assert [(e["record"], e["column"]) for e in refused.value.errors] == [(0, "score")]
+
+    scored = {"response_id": "r2", "kind": "csat", "score": 4}
+    write_records(helpdesk, "survey_responses", [blank, scored], timezone="UTC",
+                  received_at=received, allow_unanswered=True)  # fmt: skip
+    stored = sql(helpdesk, "SELECT response_id, score, responded_at FROM raw_survey_responses "
+                 "ORDER BY response_id")  # fmt: skip
+    # The send keeps no answer time; the scored record still gets its time of receipt.
+    assert stored == [("r1", None, None), ("r2", 4.0, received.replace(tzinfo=None))]

@@ -47,8 +47,8 @@ def client(server):
 
 @pytest.fixture(scope="module")
 def token(server, project):
-    access = server.app.state.access
-    return access.run(lambda: create_token(project.warehouse, "tests"))[1]
+    with server.app.state.access.lock.exclusive():  # a write, alone
+        return create_token(project.warehouse, "tests")[1]
 
 
 @pytest.fixture
@@ -175,9 +175,11 @@ def test_a_write_without_a_token_is_401_with_a_bearer_challenge(client):
 
 def test_garbage_and_revoked_tokens_get_the_same_401(client, server, project):
     access = server.app.state.access
-    token_id, token = access.run(lambda: create_token(project.warehouse, "soon revoked"))
+    with access.lock.exclusive():  # a write, alone: the server may be reading (warming up)
+        token_id, token = create_token(project.warehouse, "soon revoked")
     live = client.post("/api/v1/tickets", json=TICKET, headers={"Authorization": f"Bearer {token}"})
-    access.run(lambda: revoke_token(project.warehouse, token_id))
+    with access.lock.exclusive():
+        revoke_token(project.warehouse, token_id)
 
     revoked = client.post(
         "/api/v1/tickets", json=TICKET, headers={"Authorization": f"Bearer {token}"}
@@ -347,3 +349,86 @@ def test_record_models_require_the_contract_s_bold_columns(client):
         one, many = body["content"]["application/json"]["schema"]["anyOf"]
         assert set(one["required"]) == required[table], table
         assert many["items"] == one
+
+
+def test_a_grid_too_large_to_return_is_refused_with_what_to_ask_instead(served, sample_project):
+    by = "day,agent,priority,segment,category,team,channel"
+    with sample_project.warehouse.connect(read_only=True) as con:
+        days = con.execute(
+            "SELECT date_diff('day', min(created_at_local), max(created_at_local)) FROM tickets"
+        ).fetchone()[0]
+        combos = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT agent_id, priority, category, team, channel "
+            "FROM tickets)"
+        ).fetchone()[0]
+
+    answer = httpx.get(f"{served.url}/api/v1/kpis", params={"by": by}, timeout=300)
+
+    assert days * combos > 500_000  # by SQL: the grid would pass the cap many times over
+    assert answer.status_code == 400
+    assert "coarser grain" in answer.json()["errors"][0]["problem"]
+
+
+# -- impossible times and failed cleans -----------------------------------------------------
+
+
+def cleaned(client) -> dict:
+    """Poll /status until no clean is due: the answer says whether the last one worked."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = client.get("/api/v1/status").json()
+        if status["cleaning"] != "pending":
+            return status
+        time.sleep(0.1)
+    raise AssertionError("cleaning did not finish in 120 s")
+
+
+def test_a_ticket_dated_9999_is_refused_and_later_writes_reach_the_kpis(writer, server, project):
+    # Such a ticket was once accepted, and every clean after it failed with OverflowError.
+    far = {"ticket_id": "api-far-1", "created_at": "9999-12-31T23:59:59Z"}
+    good = {"ticket_id": "api-after-far-1", "created_at": MID_MARCH, "channel": "chat"}
+    settled(writer)
+    before = tickets_in(server, project, "2024-03")
+    raw = sql(server, "SELECT count(*) FROM raw_tickets")
+
+    refused = writer.post("/api/v1/tickets", json=far)
+    raw_after = sql(server, "SELECT count(*) FROM raw_tickets")
+    accepted = writer.post("/api/v1/tickets", json=good)
+    status = settled(writer)
+
+    assert refused.status_code == 422
+    assert problems(refused) == {(0, "created_at")}
+    [error] = refused.json()["errors"]
+    assert error["value"] == "9999-12-31T23:59:59Z"
+    assert "between 1900 and 2199" in error["problem"]
+    assert raw_after == raw
+    assert accepted.status_code == 200, accepted.text
+    assert status == {"cleaning": "done", "last_clean_error": None}
+    assert tickets_in(server, project, "2024-03") == before + 1
+
+
+def test_status_says_failed_while_the_last_clean_failed(client, server):
+    # A raw row written by SQL, past the importer's check: the clean cannot place 9999 on
+    # the business calendar (Python's datetime ends at 9999-12-31) and fails.
+    access = server.app.state.access
+    settled(client)
+
+    def write_raw(statement: str) -> None:
+        with access.warehouse.connect() as con:
+            con.execute(statement)
+
+    access.write(
+        lambda: write_raw(
+            "INSERT INTO raw_tickets (ticket_id, created_at) "
+            "VALUES ('api-raw-far', TIMESTAMP '9999-12-31 23:59:59')"
+        )
+    )
+    try:
+        failed = cleaned(client)
+    finally:
+        access.write(lambda: write_raw("DELETE FROM raw_tickets WHERE ticket_id = 'api-raw-far'"))
+    recovered = cleaned(client)
+
+    assert failed["cleaning"] == "failed"
+    assert "out of range" in failed["last_clean_error"]  # Python's OverflowError text
+    assert recovered == {"cleaning": "done", "last_clean_error": None}

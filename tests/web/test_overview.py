@@ -131,3 +131,83 @@ def test_a_month_read_from_monthly_rows_equals_the_month_computed_alone(sample_p
             for f in (fast, slow)
         ]
         assert keyed[0] == keyed[1]
+
+
+@pytest.mark.parametrize("metric", ["fcr", "nps"])
+def test_the_groups_parts_add_up_to_the_change_the_cards_show(served, metric):
+    """The "why" section's parts, over every group, sum to the card's own change."""
+    query = f"month=2025-06&channel=email&explain={metric}&format=json"
+    view = httpx.get(f"{served.url}/?{query}", timeout=120).json()
+    card = next(card for card in view["cards"] if card["metric"] == metric)
+    explained = view["explain"]
+
+    for part in explained["parts"]:
+        rows = httpx.get(
+            f"{served.url}/api/v1/kpis",
+            params={
+                "by": part["dimension"],
+                "metric": metric,
+                "channel": "email",
+                "from": "2025-06-01",
+                "to": "2025-06-30",
+            },
+            timeout=120,
+        ).json()
+        assert sum(row["n"] for row in rows) == card["n"]  # the groups cover every record
+    shown = sum(row["contribution"] for row in explained["parts"][0]["rows"])
+    assert abs(shown) <= abs(card["change"]) * 5 + 1e-9  # the top groups, not more than all
+    assert explained["now_text"] == card["value_text"]
+
+
+def test_every_groups_parts_sum_exactly_to_the_change(sample_project):
+    from starlette.datastructures import QueryParams
+
+    from cxlens.metrics.compute import kpi_session
+    from cxlens.web import explain
+    from cxlens.web.filters import read_filters
+
+    filters = read_filters(QueryParams("month=2025-06&channel=email"), None, "2025-06", "en")
+    with kpi_session(sample_project.warehouse, sample_project.settings) as compute:
+        current = compute((), ["fcr"], filters=filters.chosen, window=filters.window)
+        before = compute((), ["fcr"], filters=filters.chosen, window=filters.previous().window)
+        old_shown, explain.SHOWN = explain.SHOWN, 10_000  # every group, not the top five
+        try:
+            view = explain.explain_view(compute, filters, "fcr", sample_project.settings, {})
+        finally:
+            explain.SHOWN = old_shown
+
+    change = current["value"].iloc[0] - before["value"].iloc[0]
+    for part in view["parts"]:
+        assert sum(row["contribution"] for row in part["rows"]) == pytest.approx(change)
+
+
+def test_a_record_dated_today_or_later_does_not_move_the_default_month(sample_project, tmp_path):
+    """A survey answered today on an old export, and a ticket mistyped into 2030, leave the
+    default month on the newest ticket month (by SQL), not on an empty month."""
+    import pandas as pd
+
+    from conftest import live_server
+    from cxlens.ingest.records import write_records
+
+    project = sample_project.copy(tmp_path / "project")
+    with project.warehouse.connect(read_only=True) as con:
+        newest = con.execute("SELECT max(created_at_local) FROM tickets").fetchone()[0]
+    with live_server(project) as server:
+        access = server.app.state.access
+        access.write(
+            lambda: write_records(
+                project.warehouse,
+                "tickets",
+                [{"ticket_id": "FUTURE-1", "created_at": "2030-01-01T09:00:00Z"}],
+                timezone="UTC",
+            )
+        )
+        assert access.settled(120)
+        view = httpx.get(f"{server.url}/?format=json", timeout=120).json()
+
+    # the newest ticket's month when the tickets reach its last day, else the month before
+    month_end = (newest + pd.offsets.MonthEnd(0)).date()
+    whole = newest.date() == month_end
+    expected = newest if whole else newest.replace(day=1) - pd.Timedelta(days=1)
+    assert view["filters"]["from"][:7] == f"{expected:%Y-%m}"
+    assert any(card["metric"] == "tickets" for card in view["cards"])

@@ -292,3 +292,20 @@ def test_script_payloads_are_shown_as_text(hand_served):
     assert "<img src=x" not in html
     assert "&lt;img src=x" in html
     assert SCRIPT_AGENT not in html
+
+
+def test_a_survey_answers_ticket_link_lists_that_ticket_alone(served, sample_project):
+    with sample_project.warehouse.connect(read_only=True) as con:
+        ticket, channel = con.execute(
+            "SELECT ticket_id, channel FROM tickets WHERE ticket_id IN "
+            "(SELECT ticket_id FROM survey_responses WHERE ticket_id IS NOT NULL) LIMIT 1"
+        ).fetchone()
+
+    view = httpx.get(
+        f"{served.url}/tickets",
+        params={"ticket": ticket, "period": "all", "format": "json"},
+        timeout=120,
+    ).json()
+
+    assert view["total"] == 1 and view["check"]["agrees"] is None
+    assert view["tickets_table"]["rows"][0][0] == ticket

@@ -10,7 +10,8 @@ Amounts keep their currency: in a table with a ``currency`` column the file does
 not give, each row's currency is the sign or code beside its amount (``$`` → USD,
 ``¥`` → CNY, ``1.234,50 €`` → EUR); where the file does give one, an amount whose
 sign names another currency is a row error. Counts and durations must not be
-negative; amounts may be (refunds), and so may quantities (returned items).
+negative; amounts may be (refunds), and so may quantities (returned items). Times
+must fall in 1900–2199 (UTC) however they were written: see ``parse.out_of_range_sql``.
 """
 
 from __future__ import annotations
@@ -485,6 +486,10 @@ def error_checks(resolved: Resolved, undecided: set[str] | None = None) -> list[
                     _expected(resolved, name, kind),
                 )
             )
+            if kind == TIMESTAMP:
+                checks.append(
+                    _check(parse.out_of_range_sql(name), name, text, parse.TIMESTAMP_RANGE_EXPECTED)
+                )
         elif column.choices and (resolved.table.name, name) not in FREE_TEXT:
             text = quote(name + "#text")
             checks.append(

@@ -38,6 +38,9 @@ daylight-saving change, a wall-clock time that does not exist (02:30 on the
 spring-forward night) moves forward by the gap (03:30 local), and one that
 occurs twice (01:30 on the fall-back night) is taken at its first occurrence
 (still on summer time). Overlaps of other than one hour take ICU's reading.
+
+Whatever its reading, a stored time must fall in 1900–2199 (UTC); one outside is a row
+error like an unreadable date (``out_of_range_sql``).
 """
 
 from __future__ import annotations
@@ -523,3 +526,19 @@ TIMESTAMP_EXPECTED = (
     "a date/time such as 2024-03-05 14:02, 2024-03-05T14:02:00+08:00, 05/03/2024, "
     "3/5/2024 2:02 PM or 2024年3月5日 (or give a format hint)"
 )
+
+# The span a stored time must fall in, UTC. No service record predates 1900, and a year
+# near 9999 breaks the steps after the import: Python's datetime stops at 9999-12-31 and
+# zoneinfo's conversions overflow before it, so moving such a time into local or business
+# hours raises OverflowError in every later clean. 2199 leaves far-future plans room.
+EARLIEST_TIMESTAMP = "1900-01-01"
+FIRST_TOO_LATE_TIMESTAMP = "2200-01-01"
+TIMESTAMP_RANGE_EXPECTED = "a date between 1900 and 2199"
+
+
+def out_of_range_sql(column: str) -> str:
+    """Whether the stored (UTC) time of ``column`` lies outside 1900–2199; NULL when unread."""
+    v = quote(column)
+    return (
+        f"({v} < TIMESTAMP '{EARLIEST_TIMESTAMP}' OR {v} >= TIMESTAMP '{FIRST_TOO_LATE_TIMESTAMP}')"
+    )

@@ -74,6 +74,7 @@ def write_records(
     received_at: datetime | None = None,
     con: Any = None,
     source: str = "api",
+    allow_unanswered: bool = False,
 ) -> RecordsWritten:
     """Validate ``records`` as a file import would and write them to ``raw_<table>``.
 
@@ -81,6 +82,8 @@ def write_records(
     ``responded_at`` get ``received_at`` (default: now). A record whose key is already
     stored replaces that row, so posting the same record twice leaves one row. ``con``
     writes inside the caller's transaction; ``source`` names the origin in ``_source``.
+    ``allow_unanswered`` lets a survey response come without a score: a survey sent and
+    not answered yet (survey links record their sends so), kept without ``responded_at``.
     Raises ``ConfigError`` for a table the API does not write, ``RecordsInvalid`` for
     bad records (having written nothing).
     """
@@ -89,9 +92,10 @@ def write_records(
         return RecordsWritten(table, 0, 0)
 
     received = (received_at or datetime.now(UTC)).astimezone(UTC)
-    problems = _structure_problems(canonical, records)
+    required = _required(canonical, allow_unanswered)
+    problems = _structure_problems(canonical, records, required)
     kept = [i for i, record in enumerate(records) if isinstance(record, dict)]
-    prepared = [_prepared(canonical, records[i], received) for i in kept]
+    prepared = [_prepared(canonical, records[i], received, allow_unanswered) for i in kept]
 
     if problems:
         problems += _value_problems(canonical, records, kept, prepared, timezone)
@@ -118,13 +122,18 @@ def _writable(table: str) -> Table:
 # -- what a file import cannot tell about a list of objects ----------------------------
 
 
-def _required(table: Table) -> list[str]:
-    """Columns every posted record must give: a response's answer time defaults to receipt."""
-    required = table.required
-    return [c for c in required if not (table.name == "survey_responses" and c == "responded_at")]
+def _required(table: Table, allow_unanswered: bool = False) -> list[str]:
+    """Columns every posted record must give: a response's answer time defaults to receipt,
+    and an unanswered send (where allowed) has no score."""
+    optional = {"responded_at", "score"} if allow_unanswered else {"responded_at"}
+    if table.name != "survey_responses":
+        optional = set()
+    return [c for c in table.required if c not in optional]
 
 
-def _structure_problems(table: Table, records: list[Any]) -> list[dict[str, Any]]:
+def _structure_problems(
+    table: Table, records: list[Any], required: list[str]
+) -> list[dict[str, Any]]:
     """Non-objects, unknown names, lists as values, missing values, keys given twice."""
     problems: list[dict[str, Any]] = []
     allowed = list(table.column_by_name)
@@ -140,7 +149,7 @@ def _structure_problems(table: Table, records: list[Any]) -> list[dict[str, Any]
         problems += _value_shape_problems(table, index, record)
         problems += [
             _problem(index, name, record.get(name), "a value (this column is required)")
-            for name in _required(table)
+            for name in required
             if _blank(record.get(name))
         ]
     return problems + _repeated_keys(table, records, {p["record"] for p in problems})
@@ -213,8 +222,11 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _prepared(table: Table, record: dict[str, Any], received: datetime) -> dict[str, Any]:
-    """The record as the importer reads it: extras at the top level, a receipt time filled.
+def _prepared(
+    table: Table, record: dict[str, Any], received: datetime, allow_unanswered: bool = False
+) -> dict[str, Any]:
+    """The record as the importer reads it: extras at the top level, a receipt time filled
+    (not for an allowed unanswered send: nobody answered it, at any time).
 
     Names and values already found wrong are left out, so that the importer can still
     report the record's other values.
@@ -224,7 +236,8 @@ def _prepared(table: Table, record: dict[str, Any], received: datetime) -> dict[
         for name, value in record.items()
         if name in table.column_by_name and name != ATTRIBUTES and _scalar(value)
     }
-    if table.name == "survey_responses" and _blank(flat.get("responded_at")):
+    unanswered = allow_unanswered and _blank(flat.get("score"))
+    if table.name == "survey_responses" and _blank(flat.get("responded_at")) and not unanswered:
         flat["responded_at"] = received.isoformat()
     extras = record.get(ATTRIBUTES)
     if isinstance(extras, dict) and not _clashing(table, extras):

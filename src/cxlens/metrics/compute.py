@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 OUTPUT = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
 WHOLE_DATA = {"clv_historical_mean", "clv_predicted_mean"}  # period "all" whatever the grain
+# The most rows one request may return (grid of series × periods): 20 KPIs × 1,000 groups
+# × 25 months = 500,000 fit; days × agents × categories × channels do not.
+MAX_ROWS = 500_000
 COUNTS = {kpi.id for kpi in KPIS.values() if kpi.unit == "count"}  # integer values
 
 
@@ -257,10 +260,28 @@ def _on_grid(request: Request, frame: pd.DataFrame) -> pd.DataFrame:
         log.debug("%d KPI rows outside the data's periods left out", int(outside.sum()))
         timed = timed[~outside]
     seen = timed[["metric", *request.group_columns]].drop_duplicates()
+    _check_size(request, len(seen), len(labels))
     full = seen.merge(pd.DataFrame({"period": labels}), how="cross")
     full = full.merge(timed, on=["metric", *request.keys], how="left")
     full["n"] = full["n"].fillna(0)
     return pd.concat([full, frame[whole]], ignore_index=True)
+
+
+def _check_size(request: Request, series: int, periods_: int) -> None:
+    """Refuse a grid too large to hand back: (KPI, group) series × periods over the cap.
+
+    Every series gets a row for every period, so a fine grain split by many dimensions
+    (days × agents × categories × channels …) multiplies into rows no reader can use and
+    no machine can hold; say how many, and what to ask for instead.
+    """
+    rows = series * periods_
+    if rows > MAX_ROWS:
+        raise ConfigError(
+            f"--by {','.join(filter(None, [request.grain, *request.dimensions]))} would give "
+            f"{rows:,} rows ({series:,} KPI-and-group series × {periods_:,} periods; at most "
+            f"{MAX_ROWS:,}); ask for a coarser grain (month, week), fewer dimensions, or "
+            "filter to the groups you need"
+        )
 
 
 def _group_sort_key(frame: pd.DataFrame, columns: list[str]):

@@ -121,15 +121,25 @@ def _in_window(request, per):
     return per
 
 
-def _churn(request):
+def churn_population(request):
+    """The customers a churn figure over the request's window counts, one row each
+    (``customer_id``, ``active_from``, ``churned_at``: null while retained), after the
+    request's filters: the records behind the figure, for a drill-down.
+
+    With a window, the window is the period: customers active at its start, as a month
+    counts them (one who joined inside it is not yet at risk of leaving in it).
+    """
     per = _with_segment(request, _in_window(request, _lifetimes(request)))
-    groups = request.group_columns
     first, _after = request.window_bounds()
-    if request.grain is None and first is not None:
-        # the window is the period: customers active at its start, as a month counts them
-        # (a customer who joined inside the window is not yet at risk of leaving in it)
+    if first is not None:
         per = per.filter(per.active_from < first)
+    return per
+
+
+def _churn(request):
+    groups = request.group_columns
     if request.grain is None:
+        per = churn_population(request)
         frame = per.group_by(groups).aggregate(
             active=per.count(), lost=per.churned_at.notnull().ifelse(1, 0).sum()
         ) if groups else per.aggregate(
@@ -137,6 +147,7 @@ def _churn(request):
         )  # fmt: skip
         frame = request.finish(request.execute(frame))
         return rows.rate("churn_rate", frame, request.keys, "lost", "active")
+    per = _with_segment(request, _in_window(request, _lifetimes(request)))
     return _churn_by_period(request, per)
 
 

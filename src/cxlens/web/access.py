@@ -138,7 +138,9 @@ class Access:
         return tuple(parts)
 
     def run(self, work: Callable[[], T]) -> T:
-        """Run ``work`` (which opens and closes its own connections) under the lock."""
+        """Run ``work``, a read that opens and closes its own read-only connections, under
+        the shared lock (a write goes through ``write``: DuckDB refuses a read-write
+        connection beside read-only ones in one process)."""
         with self.lock:
             return work()
 

@@ -80,7 +80,7 @@ def agents_view(access: Any, filters: Filters) -> dict[str, Any]:
     return {
         "page": "agents",
         "title": word("agents_heading", lang),
-        "covering": _covering(filters),
+        "covering": filters.covering(),
         "min_n": MIN_N,
         "metrics": columns,
         "team": team_row,
@@ -237,14 +237,6 @@ def _better(metric: str, mark: str | None) -> bool | None:
 def _column(metric: str, settings: Any, lang: str) -> dict[str, Any]:
     view = catalogue.view(metric, settings)
     return {"metric": metric, "name": kpi_name(metric, lang), "unit": view.unit}
-
-
-def _covering(filters: Filters) -> str:
-    if filters.first is None and filters.last is None:
-        return word("covering_all", filters.lang)
-    first = filters.first.isoformat() if filters.first else "…"
-    last = filters.last.isoformat() if filters.last else "…"
-    return word("covering", filters.lang, first=first, last=last)
 
 
 def _table(

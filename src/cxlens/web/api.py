@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from cxlens import schema
 from cxlens.errors import ConfigError
 from cxlens.ingest.records import WRITABLE
+from cxlens.web.access import Access
 from cxlens.web.filters import MAX_VALUE_LENGTH, MAX_VALUES, FilterError
 from cxlens.web.pages import access_of
 
@@ -100,7 +101,12 @@ class WriteResult(BaseModel):
 class Status(BaseModel):
     """Whether every record written so far has reached the cleaned tables and the KPIs."""
 
-    cleaning: Literal["pending", "done"]
+    cleaning: Literal["pending", "done", "failed"] = Field(
+        description=(
+            "pending: a clean is due or running; done: the last clean succeeded; failed: the "
+            "last clean failed, so the latest writes are not in the KPIs (see last_clean_error)."
+        )
+    )
     last_clean_error: str | None
 
 
@@ -269,11 +275,22 @@ def _values(dimension: str, given: list[str] | None) -> tuple[str, ...]:
     summary="Whether posted records have reached the cleaned tables and the KPIs",
 )
 def read_status(request: Request) -> Status:
-    """``pending`` from a write until the clean after it ends, then ``done``."""
-    access = access_of(request)
-    return Status(
-        cleaning="pending" if access.pending else "done", last_clean_error=access.clean_error
-    )
+    """``pending`` from a write until the clean after it ends, then ``done`` or ``failed``."""
+    return cleaning_status(access_of(request))
+
+
+def cleaning_status(access: Access) -> Status:
+    """The cleaning's state as ``/status`` reports it.
+
+    ``failed`` while the last clean has failed and none has succeeded since (the
+    cleaner clears ``clean_error`` on success): the writes after the last good clean
+    are stored but not in the KPIs, and a client waiting for ``done`` must not be told
+    they are. A write after a failure is ``pending`` until its own clean ends.
+    """
+    error = access.clean_error
+    if access.pending:
+        return Status(cleaning="pending", last_clean_error=error)
+    return Status(cleaning="failed" if error else "done", last_clean_error=error)
 
 
 # -- writing records ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxlens.errors import ConfigError, CxlensError, WarehouseError
 from cxlens.settings import Settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings, warehouse: Warehouse | None = None) -> FastAP
     app.add_exception_handler(ConfigError, _bad_request)
     app.add_exception_handler(WarehouseError, _unavailable)
     app.add_exception_handler(CxlensError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.router.add_event_handler("shutdown", app.state.access.stop)
     app.router.add_event_handler("startup", app.state.access.warm_in_background)
     app.state.access.add_warmer(lambda: warm_overview(app.state.access))
@@ -153,6 +155,19 @@ def _body_fields(spec: dict, document: dict) -> list[dict]:
                 for name, field in option["properties"].items()
             ]
     return []
+
+
+def _http_error(request: Request, error: StarletteHTTPException):
+    """Not found, wrong method and the like: the error page, or the API's error shape."""
+    from cxlens.web.words import word
+
+    lang = request.query_params.get("lang")
+    lang = lang if lang in ("zh", "en") else request.app.state.settings.language
+    message = word("not_found", lang) if error.status_code == 404 else str(error.detail)
+    response = _error(request, Exception(message), error.status_code)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _bad_request(request: Request, error: Exception):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -130,7 +129,7 @@ def customers_view(
     view: dict[str, Any] = {
         "page": "customers",
         "title": word("customers_heading", lang),
-        "covering": _covering(filters),
+        "covering": filters.covering(),
         "cards": cards,
         "ignored_filters": [d for d in filters.chosen if d not in kept],
         "validation": _validation_line(predictions["validation"], lang),
@@ -280,7 +279,7 @@ def _listed(access: Access, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(
             columns=[key for key, _, _ in LIST_COLUMNS] + ["reasons_en", "reasons_zh"]
         )
-    first, after = _bounds(filters)
+    first, after = filters.bounds()
     with access.reading() as con:
         con.register("scored", scored)
         try:
@@ -327,14 +326,6 @@ def _list_sql(con: Any) -> str:
     )
 
 
-def _bounds(filters: Filters) -> tuple[datetime, datetime]:
-    """The window as local instants (first inclusive, after exclusive); all time when open."""
-    first, last = filters.window or (None, None)
-    start = datetime.combine(first, time()) if first else datetime(1, 1, 1)
-    after = datetime.combine(last + timedelta(days=1), time()) if last else datetime(9999, 1, 1)
-    return start, after
-
-
 def _chosen(listed: pd.DataFrame, filters: Filters, choice: ListChoice, lang: str) -> pd.DataFrame:
     """The list narrowed to the segments and bands chosen, in the order chosen."""
     rows = listed
@@ -369,8 +360,7 @@ def _churned(access: Access, filters: Filters) -> pd.DataFrame:
             return pd.DataFrame(columns=columns)
         kept = {d: tuple(v) for d, v in _customer_filters(filters).items()}
         request = replace(request, filters=kept, window=filters.window)
-        lifetimes = customer_kpis._in_window(request, customer_kpis._lifetimes(request))
-        per = customer_kpis._with_segment(request, lifetimes)
+        per = customer_kpis.churn_population(request)
         frame = request.execute(per.select("customer_id", "active_from", "churned_at"))
     return _named(access, frame)[columns]
 
@@ -474,14 +464,6 @@ def _model_check(validation: dict | None) -> dict[str, Any] | None:
         "roc_auc": validation["metrics"]["roc_auc"],
         "warnings": validation.get("warnings", []),
     }
-
-
-def _covering(filters: Filters) -> str:
-    if filters.first is None and filters.last is None:
-        return word("covering_all", filters.lang)
-    first = filters.first.isoformat() if filters.first else "…"
-    last = filters.last.isoformat() if filters.last else "…"
-    return word("covering", filters.lang, first=first, last=last)
 
 
 def _number(value: Any) -> float | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,6 +51,27 @@ class Filters:
         if self.first is None and self.last is None:
             return None
         return (self.first, self.last)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The window as local instants: the first day's midnight (included) and the
+        midnight after the last day (excluded); an open end reaches past any record."""
+        start = datetime.combine(self.first, time()) if self.first else datetime(1, 1, 1)
+        after = (
+            datetime.combine(self.last + timedelta(days=1), time())
+            if self.last
+            else datetime(9999, 1, 1)
+        )
+        return start, after
+
+    def covering(self) -> str:
+        """ "Figures cover 2025-06-01 to 2025-06-30" in the filter's language."""
+        from cxlens.web.words import word
+
+        if self.first is None and self.last is None:
+            return word("covering_all", self.lang)
+        first = self.first.isoformat() if self.first else "…"
+        last = self.last.isoformat() if self.last else "…"
+        return word("covering", self.lang, first=first, last=last)
 
     @property
     def chosen(self) -> dict[str, list[str]]:

@@ -5,8 +5,13 @@ which survey (csat, nps, ces) about which ticket or customer, until when, in whi
 language, under a random link id; the signature is an HMAC-SHA256 of the payload with
 a secret of 32 random bytes made once per warehouse (table ``web_secrets``). Nobody
 without the secret can make or alter a link, so a link needs no lookup to be told
-genuine; the lookup in ``survey_links`` (one row per link made, the base of a response
-rate) then gives what the answer is linked to.
+genuine; the lookup in ``survey_links`` (one row per link made) then gives what the
+answer is linked to.
+
+Each link made is also a survey sent: ``make_links`` writes, in the same transaction, one
+survey response per link with no score yet (``link-<link_id>``, ``sent_at`` the link's
+creation), through the same import path as a survey file. The response rate counts
+these sends; an answer carries the same response id and so replaces its send by key.
 
 Answers are written in batches (``submit_responses``; a busy server gathers them),
 each in one transaction with the marks that their links were used
@@ -132,11 +137,13 @@ def make_links(
     lang: str | None = None,
     now: datetime | None = None,
 ) -> list[SurveyLink]:
-    """Make one signed link per subject and record them in ``survey_links``.
+    """Make one signed link per subject; record them in ``survey_links`` and as sends.
 
     A ticket link keeps the ticket's customer, agent and channel, so that its answer
-    is linked as a ticket export's satisfaction column would be. Subjects the
-    warehouse does not know raise ``ConfigError`` (listing a few), and no link is made.
+    is linked as a ticket export's satisfaction column would be. Each link is also
+    written as an unanswered survey response (see the module docstring), in the same
+    transaction: links and sends land together or not at all. Subjects the warehouse
+    does not know raise ``ConfigError`` (listing a few), and no link is made.
     """
     _check_request(kind, subject_type, lang, expires_in, base_url)
     wanted = list(dict.fromkeys(str(s).strip() for s in subjects if str(s).strip()))
@@ -154,6 +161,7 @@ def make_links(
             for row in subjects_frame.to_dict("records")
         ]
         _record(con, links)
+        _record_sends(warehouse, con, links)
     log.info("%d %s link(s) made for %ss", len(links), kind, subject_type)
     return links
 
@@ -429,6 +437,22 @@ def _record(con: Any, links: list[SurveyLink]) -> None:
         con.unregister("_cx_links")
 
 
+def _record_sends(warehouse: Any, con: Any, links: list[SurveyLink]) -> None:
+    """One unanswered survey response per link, in ``con``'s transaction: the sends a
+    response rate divides by, under the response ids their answers will replace."""
+    from cxlens.ingest.records import write_records
+
+    write_records(
+        warehouse,
+        "survey_responses",
+        [_send(link) for link in links],
+        timezone="UTC",
+        con=con,
+        source="survey link sent",
+        allow_unanswered=True,
+    )
+
+
 # -- opening and answering -------------------------------------------------------------
 
 
@@ -638,23 +662,29 @@ def _comment(comment: str | None) -> str | None:
     return str(comment).strip()
 
 
-def _response(link: SurveyLink, score: int, comment: str | None, now: datetime) -> dict:
-    """The survey response, linked as a ticket export's satisfaction column links it."""
+def _send(link: SurveyLink) -> dict:
+    """The survey as sent, not answered yet, linked as a ticket export's satisfaction
+    column links it; its answer (``_response``) has the same id and fields."""
     low, high = link.scale
     return {
         "response_id": f"link-{link.link_id}",
         "kind": link.kind,
-        "score": score,
+        "score": None,
         "scale_min": low,
         "scale_max": high,
         "customer_id": link.customer_id,
         "ticket_id": link.ticket_id,
         "agent_id": link.agent_id,
         "channel": link.channel,
-        "responded_at": now.isoformat(),
-        "comment": comment,
+        "responded_at": None,
+        "comment": None,
         "sent_at": link.created_at.isoformat() if link.created_at else None,
     }
+
+
+def _response(link: SurveyLink, score: int, comment: str | None, now: datetime) -> dict:
+    """The answer to a link: its send with the score, comment and time of answering."""
+    return {**_send(link), "score": score, "comment": comment, "responded_at": now.isoformat()}
 
 
 # -- encoding --------------------------------------------------------------------------

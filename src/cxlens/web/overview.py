@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from cxlens.insights import catalogue
 from cxlens.insights.cards import build_card, readings
 from cxlens.insights.labels import dimension_value, kpi_name
+from cxlens.web.explain import explain_view
 from cxlens.web.filters import FilterError, Filters
 from cxlens.web.pages import access_of, filters_for, page_filters, respond
 from cxlens.web.words import word
@@ -56,10 +57,14 @@ def overview_page(request: Request):
     by = request.query_params.get("breakdown") or "channel"
     if by not in BREAKDOWNS:
         raise FilterError(f"breakdown must be one of {', '.join(BREAKDOWNS)}, not {by!r}")
+    explain = request.query_params.get("explain") or None
+    if explain is not None and explain not in catalogue.VIEWS:
+        raise FilterError(f"explain must be a KPI id such as fcr or csat, not {explain!r}")
     view = access.cached(
-        ("overview", filters.key(), by), lambda: overview_view(access, filters, by)
+        ("overview", filters.key(), by, explain),
+        lambda: overview_view(access, filters, by, explain),
     )
-    extra = [("breakdown", by)]
+    extra = [("breakdown", by)] + ([("explain", explain)] if explain else [])
     return respond(
         request,
         "overview.html",
@@ -77,17 +82,26 @@ def warm_overview(access: Any) -> dict[str, Any]:
 
     filters = filters_for(access, QueryParams(""))
     return access.cached(
-        ("overview", filters.key(), "channel"), lambda: overview_view(access, filters, "channel")
+        ("overview", filters.key(), "channel", None),
+        lambda: overview_view(access, filters, "channel"),
     )
 
 
-def overview_view(access: Any, filters: Filters, by: str = "channel") -> dict[str, Any]:
-    """The overview's cards, trends and their table, as plain JSON-ready values."""
+def overview_view(
+    access: Any, filters: Filters, by: str = "channel", explain: str | None = None
+) -> dict[str, Any]:
+    """The overview's cards, trends and their table, as plain JSON-ready values; with
+    ``explain`` (a KPI id), also where that KPI's change comes from."""
+    from cxlens.insights.assemble import agent_names
     from cxlens.metrics.compute import kpi_session
 
     lang = filters.lang
+    why = None
     with access.lock, kpi_session(access.warehouse, access.settings) as compute:
         current, before, monthly, groups, groups_before = figures(compute, filters, by)
+        if explain is not None:
+            names = agent_names(access.warehouse)
+            why = explain_view(compute, filters, explain, access.settings, names)
 
     table = {
         **_keyed(current, "current"),
@@ -105,12 +119,14 @@ def overview_view(access: Any, filters: Filters, by: str = "channel") -> dict[st
     return {
         "page": "overview",
         "title": word("overview_heading", lang),
-        "covering": _covering(filters),
+        "covering": filters.covering(),
         "cards": cards,
         "cards_table": _cards_table(cards, lang),
         "trend": _trend_figure(series, filters),
-        "breakdown": _breakdown(by, groups, groups_before, filters, access.settings),
+        "breakdown": (breakdown := _breakdown(by, groups, groups_before, filters, access.settings)),
+        "breakdown_table": _breakdown_table(breakdown, by, lang),
         "breakdowns": list(BREAKDOWNS),
+        "explain": why,
     }
 
 
@@ -203,6 +219,9 @@ def _breakdown(
                     "verdict": change.verdict if change else "none",
                     "verdict_text": card.verdict_text(change) if change else "",
                     "link": _records_link(metric, filters, by, key),
+                    "why": _why_link(metric, filters, by, key)
+                    if change is not None and change.verdict in ("worse", "better")
+                    else None,
                 }
             )
         worse = [c["metric"] for c in cells if c.get("verdict") == "worse"]
@@ -221,6 +240,26 @@ def _breakdown(
         "names": [kpi_name(m, lang) for m in metrics],
         "rows": rows,
     }
+
+
+def _breakdown_table(breakdown: dict[str, Any], by: str, lang: str) -> dict[str, Any]:
+    """The breakdown as its export: per group and KPI the value, n, change and verdict."""
+    columns = [word(f"dimension_{by}", lang)]
+    for name in breakdown["names"]:
+        columns += [
+            name,
+            f"{name} n",
+            f"{name} ({word('export_change', lang)})",
+            f"{name} ({word('export_verdict', lang)})",
+        ]
+    rows = []
+    for row in breakdown["rows"]:
+        cells = [row["label"]]
+        for cell in row["cells"]:
+            cells += [cell["value"], cell.get("n"), cell.get("change_text") or None,
+                      cell.get("verdict_text") or None]  # fmt: skip
+        rows.append(cells)
+    return {"columns": columns, "rows": rows}
 
 
 def _group_readings(frame: pd.DataFrame, by: str) -> dict:
@@ -252,6 +291,11 @@ def _largest_first(groups: pd.DataFrame, by: str) -> list:
         key=[g.get(by) for g in counted["group"]], size=counted["n"].fillna(0)
     ).sort_values("size", ascending=False, kind="stable")
     return list(dict.fromkeys(order["key"]))
+
+
+def _why_link(metric: str, filters: Filters, by: str, key: Any) -> str:
+    focus = {} if key is None else {by: key}
+    return f"/?{filters.query(**focus, explain=metric, breakdown=None)}#explain"
 
 
 def _records_link(metric: str, filters: Filters, by: str, key: Any) -> str:
@@ -364,14 +408,6 @@ def _sparkline_window(filters: Filters) -> tuple[date | None, date | None] | Non
     for _ in range(SPARKLINE_MONTHS - 1):
         start = (start - timedelta(days=1)).replace(day=1)
     return (start, filters.last)
-
-
-def _covering(filters: Filters) -> str:
-    if filters.first is None and filters.last is None:
-        return word("covering_all", filters.lang)
-    first = filters.first.isoformat() if filters.first else "…"
-    last = filters.last.isoformat() if filters.last else "…"
-    return word("covering", filters.lang, first=first, last=last)
 
 
 def _cards_table(cards: list[dict], lang: str) -> dict[str, Any]:

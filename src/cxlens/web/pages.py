@@ -89,11 +89,13 @@ def respond(
     *,
     table: str | None = None,
     name: str = "export",
+    also: tuple[str, ...] = (),
     extra_params: list[tuple[str, str]] | None = None,
 ) -> Response:
     """The view as the format asked for: HTML (default), JSON, or CSV/XLSX of ``table``.
 
-    ``table`` names the entry of ``view`` that exports carry: ``{"columns": [...],
+    ``table`` names the entry of ``view`` that exports carry by default, ``also`` others a
+    ``table=`` parameter may choose: ``{"columns": [...],
     "rows": [[...], ...]}``, headers in the page's language. ``extra_params`` are the
     page's own query parameters beyond the filter bar (kept by the filter form and the
     export links).
@@ -105,9 +107,11 @@ def respond(
     if wanted == "json":
         return JSONResponse(view)
     if wanted in ("csv", "xlsx"):
-        if table is None or table not in view:
-            raise FilterError(f"this page has no table to export as {wanted}")
-        return export(view[table], wanted, name)
+        chosen = request.query_params.get("table") or table
+        if chosen is None or chosen not in (table, *also) or chosen not in view:
+            names = ", ".join(t for t in (table, *also) if t)
+            raise FilterError(f"this page exports {names or 'no table'}, not {chosen!r}")
+        return export(view[chosen], wanted, name if chosen == table else f"{name}-{chosen}")
     extra = list(extra_params or [])
     context = {
         **base_context(request, filters),
@@ -146,7 +150,10 @@ def export(table: dict[str, Any], wanted: str, name: str) -> Response:
     """A table as CSV (UTF-8 with BOM) or XLSX, formula-like text neutralised."""
     from cxlens.report.exports import CSV_ENCODING, neutralise
 
-    frame = neutralise(pd.DataFrame(table["rows"], columns=table["columns"]))
+    frame = pd.DataFrame(table["rows"], columns=table["columns"])
+    numbers = frame.select_dtypes("number").columns
+    frame[numbers] = frame[numbers].round(10)  # no 1e-15 noise from subtracting floats
+    frame = neutralise(frame)
     if wanted == "csv":
         body = frame.to_csv(index=False).encode(CSV_ENCODING)
         media = "text/csv; charset=utf-8"
@@ -169,15 +176,38 @@ def error_page(request: Request, message: str, status: int) -> HTMLResponse:
 
 
 def _data_end(access: Access) -> tuple[date | None, str | None]:
-    """The data's last local day and the month the report would show by default."""
+    """The data's last local day and the month the dashboard shows by default.
+
+    The last day is that of the newest ticket not dated after today, where tickets are
+    loaded: a survey answered today on an old export, or one ticket mistyped as 2030,
+    must not move every page to a month without tickets. Without tickets, the newest
+    record of any kind.
+    """
     from cxlens.insights.assemble import newest_record_date
     from cxlens.insights.periods import latest_complete_month
 
-    last = newest_record_date(access.warehouse)
+    last = _newest_ticket_day(access) or newest_record_date(access.warehouse)
     if last is None:
         return None, None
     month, _partial = latest_complete_month(last, {f"{last:%Y-%m}"} | _months_before(last))
     return last, month
+
+
+def _newest_ticket_day(access: Access) -> date | None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from cxlens.store import has_table
+
+    today = datetime.now(ZoneInfo(access.settings.timezone)).date()
+    with access.reading() as con:
+        if not has_table(con, "tickets"):
+            return None
+        newest = con.execute(
+            "SELECT max(created_at_local) FROM tickets WHERE created_at_local < ?",
+            [datetime.combine(today + timedelta(days=1), datetime.min.time())],
+        ).fetchone()[0]
+    return newest.date() if newest is not None else None
 
 
 def _months_before(day: date) -> set[str]:

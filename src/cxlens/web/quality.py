@@ -10,7 +10,6 @@ clean's error). The export is the cleaning log.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -58,7 +57,7 @@ def quality_page(request: Request):
     view = {
         "page": "quality",
         "title": word("quality_heading", filters.lang),
-        "covering": _covering(filters),
+        "covering": filters.covering(),
         **tables,
         "state": _state(access, filters.lang),
     }
@@ -73,7 +72,7 @@ def quality_tables(access: Access, filters: Filters) -> dict[str, Any]:
     with access.reading() as con:
         log = cleaning_log(con)
         imports = _imports(con)
-        flags = quality_flags(con, table_columns(con, "tickets"), _bounds(filters))
+        flags = quality_flags(con, table_columns(con, "tickets"), filters.bounds())
         freshness = _freshness(con)
     return {
         "cleaning_log": _table(log, CLEANING_COLUMNS, lang),
@@ -137,19 +136,3 @@ def _state(access: Access, lang: str) -> dict[str, Any]:
     else:
         text = word("quality_state_clean", lang)
     return {"pending": pending, "clean_error": error, "text": text}
-
-
-def _bounds(filters: Filters) -> tuple[datetime, datetime]:
-    """The window as local instants (first inclusive, after exclusive); all time when open."""
-    first, last = filters.window or (None, None)
-    start = datetime.combine(first, time()) if first else datetime(1, 1, 1)
-    after = datetime.combine(last + timedelta(days=1), time()) if last else datetime(9999, 1, 1)
-    return start, after
-
-
-def _covering(filters: Filters) -> str:
-    if filters.first is None and filters.last is None:
-        return word("covering_all", filters.lang)
-    first = filters.first.isoformat() if filters.first else "…"
-    last = filters.last.isoformat() if filters.last else "…"
-    return word("covering", filters.lang, first=first, last=last)

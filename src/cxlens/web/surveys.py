@@ -112,7 +112,7 @@ def surveys_view(access: Any, filters: Filters, metric: str | None, page: int) -
     return {
         "page": "surveys",
         "title": word("surveys_heading", lang),
-        "covering": _covering(filters),
+        "covering": filters.covering(),
         "sections": sections,
         "response_rate": _response_rate(figures, facts, filters),
         "metric": metric,
@@ -132,7 +132,9 @@ def survey_facts(access: Any) -> dict[str, Any]:
         held = {
             kind
             for (kind,) in con.execute(
-                "SELECT DISTINCT kind FROM survey_responses WHERE kind IN (?, ?, ?)", list(KINDS)
+                "SELECT DISTINCT kind FROM survey_responses WHERE kind IN (?, ?, ?) "
+                "AND score IS NOT NULL",  # a link sent but not yet answered holds no score
+                list(KINDS),
             ).fetchall()
         }
         sends = 0
@@ -536,11 +538,3 @@ def _export(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:
             "response_id")  # fmt: skip
     headers = [word(f"surveys_column_{key}", lang) for key in keys]
     return {"columns": headers, "rows": [[row[key] for key in keys] for row in rows]}
-
-
-def _covering(filters: Filters) -> str:
-    if filters.first is None and filters.last is None:
-        return word("covering_all", filters.lang)
-    first = filters.first.isoformat() if filters.first else "…"
-    last = filters.last.isoformat() if filters.last else "…"
-    return word("covering", filters.lang, first=first, last=last)

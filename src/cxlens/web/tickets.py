@@ -101,10 +101,15 @@ class Choice:
     age: str | None = None
     page: int = 1
     whole: bool = False  # every row (exports), not one page
+    ticket: str | None = None  # one ticket, as a survey answer's link asks for
 
     def params(self) -> dict[str, Any]:
         """The query parameters that keep this choice (the default metric is left out)."""
-        return {"metric": None if self.metric == "tickets" else self.metric, "age": self.age}
+        return {
+            "metric": None if self.metric == "tickets" else self.metric,
+            "age": self.age,
+            "ticket": self.ticket,
+        }
 
 
 def read_choice(params: Any) -> Choice:
@@ -125,7 +130,10 @@ def read_choice(params: Any) -> Choice:
     if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
         raise FilterError(f"page must be a whole number from 1 to {MAX_PAGE}, not {text!r}")
     whole = params.get("format") in ("csv", "xlsx")
-    return Choice(metric, age, 1 if whole else int(text), whole)
+    ticket = params.get("ticket") or None
+    if ticket is not None and len(ticket) > 200:
+        raise FilterError("ticket: a ticket id of at most 200 characters")
+    return Choice(metric, age, 1 if whole else int(text), whole, ticket)
 
 
 @router.get("/tickets", summary="Tickets page (HTML; ?format=json|csv|xlsx)")
@@ -156,7 +164,7 @@ def tickets_view(access: Any, filters: Filters, choice: Choice) -> dict[str, Any
     return {
         "page": "tickets",
         "title": word("tickets_heading", lang),
-        "covering": _covering(filters),
+        "covering": filters.covering(),
         "metric": choice.metric,
         "metric_name": kpi_name(choice.metric, lang),
         "age": choice.age,
@@ -164,7 +172,9 @@ def tickets_view(access: Any, filters: Filters, choice: Choice) -> dict[str, Any
         "page_number": choice.page,
         "pages": max(1, -(-found["total"] // PAGE_SIZE)),
         "page_size": PAGE_SIZE,
-        "check": _check(choice.metric, kpis, found["total"], choice.age, lang),
+        "check": _check(
+            choice.metric, kpis, found["total"], choice.age, lang, narrowed=bool(choice.ticket)
+        ),
         "tickets_table": _table(found["rows"], choice.metric, sections["names"], lang),
         "paging": _paging(filters, choice, found["total"]),
         "keep": [(k, v) for k, v in keep.items() if v is not None],
@@ -213,6 +223,8 @@ def _listing(access: Any, filters: Filters, choice: Choice) -> dict[str, Any]:
         if request is None:
             return {"total": 0, "rows": pd.DataFrame()}
         records = records_behind(request, choice.metric, age=choice.age)
+        if choice.ticket is not None:
+            records = records.filter(records.ticket_id.cast("string") == choice.ticket)
         total = int(request.execute(records.aggregate(n=records.count()))["n"].iloc[0])
         ordered = records.order_by([records.created_at_local.desc(), records.ticket_id.desc(),
                                     records.clock_no.asc()])  # fmt: skip
@@ -618,8 +630,17 @@ def _agents(column: pd.Series, names: dict[str, str]) -> pd.Series:
     return labelled.astype(object).where(named.notna(), column)
 
 
-def _check(metric: str, kpis: pd.DataFrame, listed: int, age: str | None, lang: str) -> dict:
-    """The KPI's value and n beside the number of records listed."""
+def _check(
+    metric: str,
+    kpis: pd.DataFrame,
+    listed: int,
+    age: str | None,
+    lang: str,
+    *,
+    narrowed: bool = False,
+) -> dict:
+    """The KPI's value and n beside the number of records listed (no agreement to claim
+    when an age bucket or one ticket narrows the list)."""
     row = kpis[kpis["metric"] == metric]
     value = n = None
     if len(row):
@@ -631,7 +652,7 @@ def _check(metric: str, kpis: pd.DataFrame, listed: int, age: str | None, lang: 
         "value": value,
         "n": n,
         "listed": listed,
-        "agrees": None if age is not None or n is None else n == listed,
+        "agrees": None if age is not None or narrowed or n is None else n == listed,
         "age": age,
     }
 
@@ -752,11 +773,3 @@ def _bar_figure(labels: list[str], counts: list[int], links: list, title: str) -
                    "margin": {"l": 40, "r": 10, "t": 40, "b": 80}},
         "links": [links],
     }  # fmt: skip
-
-
-def _covering(filters: Filters) -> str:
-    if filters.first is None and filters.last is None:
-        return word("covering_all", filters.lang)
-    first = filters.first.isoformat() if filters.first else "…"
-    last = filters.last.isoformat() if filters.last else "…"
-    return word("covering", filters.lang, first=first, last=last)

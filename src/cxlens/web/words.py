@@ -34,6 +34,7 @@ WORDS: dict[str, dict[str, str]] = {
     "dimension_team": {"en": "Team", "zh": "团队"},
     "dimension_agent": {"en": "Agent", "zh": "客服"},
     "dimension_segment": {"en": "Segment", "zh": "客户分群"},
+    "dimension_priority": {"en": "Priority", "zh": "优先级"},
     "covering": {"en": "Figures cover {first} to {last}", "zh": "数据范围：{first} 至 {last}"},
     "covering_all": {"en": "Figures cover all the data", "zh": "数据范围：全部数据"},
     "export_csv": {"en": "Export CSV", "zh": "导出 CSV"},
@@ -49,14 +50,25 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "error_heading": {"en": "That did not work", "zh": "出错了"},
     "error_back": {"en": "Back to the overview", "zh": "返回总览"},
+    "not_found": {
+        "en": "There is no page at this address. The pages are /, /tickets, /agents, "
+        "/customers, /surveys and /quality; the API is described at /api/v1/docs.",
+        "zh": "此地址没有页面。页面有 /、/tickets、/agents、/customers、/surveys 和 /quality；"
+        "API 说明见 /api/v1/docs。",
+    },
     "overview_heading": {"en": "Overview", "zh": "总览"},
     "interval_95": {"en": "95 % interval", "zh": "95% 区间"},
     "breakdown_heading": {"en": "By {dimension}", "zh": "按{dimension}"},
     "breakdown_note": {
-        "en": "Each figure against the period before; red: worse beyond the 95 % noise of "
-        "both periods. Compare by:",
-        "zh": "每个数字与上一时段相比；红色：变差且超出两个时段 95% 的误差范围。其他维度：",
+        "en": "Each figure against the period before. Red: worse beyond the 95 % noise of "
+        "both periods (rates and scores), or by more than 10 % (times and counts, which carry "
+        "no interval; look at n before acting on a small group). Compare by:",
+        "zh": "每个数字与上一时段相比。红色：变差且超出两个时段 95% 的误差范围（比率与评分），"
+        "或变化超过 10%（时长与数量没有区间；小样本分组请先看样本量）。其他维度：",
     },
+    "export_change": {"en": "change", "zh": "变化"},
+    "export_verdict": {"en": "verdict", "zh": "判断"},
+    "export_this_table": {"en": "Export this table:", "zh": "导出此表："},
     # (pages add their words below, one block each)
     # survey form (/s/{link}, cxlens.web.forms)
     "form_title": {"en": "A short survey", "zh": "简短调查"},
@@ -419,6 +431,41 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Many answers are arriving at once. Please go back and send yours again in a minute.",
         "zh": "当前提交的回答较多。请返回，稍等一分钟后再提交。",
     },
+    # the overview's "why" section (web/explain.py)
+    "explain_heading": {
+        "en": "Where the change in {name} comes from",
+        "zh": "{name}的变化从何而来",
+    },
+    "explain_summary": {
+        "en": "{name}: {before} in the period before, {now} now ({change}).",
+        "zh": "{name}：上一时段 {before}，本时段 {now}（{change}）。",
+    },
+    "explain_note_rate": {
+        "en": "Each group's part adds up to the whole change: its own value moving, plus its "
+        "share of the records moving (weighted by the two periods' average).",
+        "zh": "各组贡献之和等于总变化：组内数值变化的部分，加上该组记录占比变化的部分（按两个时段的平均加权）。",
+    },
+    "explain_note_duration": {
+        "en": "Medians do not add up across groups: the groups are ranked by records now × "
+        "the change of their own median.",
+        "zh": "中位数不能跨组相加：按本时段记录数 × 组内中位数的变化排序。",
+    },
+    "explain_lead_rate": {
+        "en": "Most of it: {group} ({contribution}; {rate} from its own figure moving "
+        "{before} → {now}, {mix} from its share of the records).",
+        "zh": "主要来自{group}（{contribution}；其中组内数值 {before} → {now} 贡献 {rate}，占比变化贡献 {mix}）。",
+    },
+    "explain_lead_duration": {
+        "en": "Most of it: {group} ({before} → {now} on {n} records).",
+        "zh": "主要来自{group}（{before} → {now}，{n} 条记录）。",
+    },
+    "explain_group": {"en": "Group", "zh": "分组"},
+    "explain_records": {"en": "Records before → now", "zh": "记录数 上期 → 本期"},
+    "explain_values": {"en": "Value before → now", "zh": "数值 上期 → 本期"},
+    "explain_part": {"en": "Part of the change", "zh": "对变化的贡献"},
+    "explain_own": {"en": "of it: own value", "zh": "其中：组内数值"},
+    "explain_mix": {"en": "of it: share", "zh": "其中：占比"},
+    "explain_why": {"en": "why?", "zh": "原因"},
 }
 
 
