@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -233,17 +233,30 @@ def _choose_month(warehouse: Any, monthly: pd.DataFrame, month: str | None) -> t
 
 
 def newest_record_date(warehouse: Any) -> date | None:
-    """The local date of the newest ticket, survey response, order or subscription start."""
+    """The local date of the newest ticket, else of the newest survey response, order or
+    subscription start; records dated after today do not count.
+
+    Tickets decide where there are any: a survey answered today on an old export, or a
+    ticket mistyped as 2030, must not move the report to a month without tickets.
+    """
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
     with warehouse.connect(read_only=True) as con:
-        parts = [
-            f"SELECT max({quote(column)}) AS newest FROM {quote(name)}"
+        parts = {
+            name: f"SELECT max({quote(column)}) AS newest FROM {quote(name)} "
+            f"WHERE {quote(column)} < ?"
             for name, column in DATED_COLUMNS.items()
             if has_table(con, name)
-        ]
+        }
         if not parts:
             return None
-        row = con.execute(f"SELECT max(newest) FROM ({' UNION ALL '.join(parts)})").fetchone()
-    newest = row[0] if row else None
+        newest = None
+        if "tickets" in parts:
+            newest = con.execute(parts["tickets"], [tomorrow]).fetchone()[0]
+        if newest is None:
+            query = " UNION ALL ".join(parts.values())
+            newest = con.execute(
+                f"SELECT max(newest) FROM ({query})", [tomorrow] * len(parts)
+            ).fetchone()[0]
     return newest.date() if newest is not None else None
 
 

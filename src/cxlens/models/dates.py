@@ -9,7 +9,7 @@ KPIs take the data's end) happen here once, so that ``clv``, ``churn``, ``retent
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from cxlens.errors import ConfigError, WarehouseError
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     import duckdb
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# Times that place a survey send, not an event of the operation (links made today).
+SENDS = {("survey_responses", "sent_at_local")}
 
 
 def as_day(value: date | str | None) -> date | None:
@@ -37,19 +41,26 @@ def as_day(value: date | str | None) -> date | None:
 
 
 def data_end(con: duckdb.DuckDBPyConnection) -> date:
-    """The last local day of any dated record (tickets, answers, orders, subscriptions)."""
+    """The last local day of any dated record (tickets, answers, orders, subscriptions).
+
+    Survey sends do not count (a link made today is not an event of the operation),
+    nor do records dated after today (a mistyped year would end every model's window
+    in the future, where nobody has churned yet).
+    """
     from cxlens.metrics.request import EVENT_TIMES
 
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
     parts = [
-        f"SELECT max(CAST({quote(column)} AS DATE)) AS day FROM {quote(table)}"
+        f"SELECT max(CAST({quote(column)} AS DATE)) AS day FROM {quote(table)} "
+        f"WHERE {quote(column)} < ?"
         for table, columns in EVENT_TIMES.items()
         if has_table(con, table)
         for column in columns
-        if column in table_columns(con, table)
+        if column in table_columns(con, table) and (table, column) not in SENDS
     ]
-    row = con.execute(f"SELECT max(day) FROM ({' UNION ALL '.join(parts)})").fetchone() if (
-        parts
-    ) else None  # fmt: skip
+    row = con.execute(
+        f"SELECT max(day) FROM ({' UNION ALL '.join(parts)})", [tomorrow] * len(parts)
+    ).fetchone() if parts else None  # fmt: skip
     if row is None or row[0] is None:
         raise WarehouseError(
             "the warehouse holds no dated orders, subscriptions or tickets; import them "

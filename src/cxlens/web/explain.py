@@ -98,8 +98,30 @@ def _part(change, unit: str, lang: str, names: dict[str, str], filters: Filters)
         "dimension": change.dimension,
         "heading": word(f"dimension_{change.dimension}", lang),
         "rows": rows,
+        "rest": _rest(change, unit, lang),
         "lead": _lead(rows, change.additive, unit, lang),
     }
+
+
+def _rest(change, unit: str, lang: str) -> dict[str, Any] | None:
+    """The groups beyond the first ``SHOWN`` as one line, so that the shown parts add up
+    to the whole change (for rates and NPS; durations have no parts to add)."""
+    others = change.groups.iloc[SHOWN:]
+    if others.empty:
+        return None
+    rest = {
+        "groups": len(others),
+        "n_before": int(others["n_before"].sum()),
+        "n_now": int(others["n_now"].sum()),
+        "label": word("explain_rest", lang, groups=len(others)),
+    }
+    if change.additive:
+        contribution = _plain(others["contribution"].sum())
+        rest["contribution"] = contribution
+        rest["contribution_text"] = format_change(contribution, None, unit, lang)
+        rest["rate_text"] = format_change(_plain(others["rate"].sum()), None, unit, lang)
+        rest["mix_text"] = format_change(_plain(others["mix"].sum()), None, unit, lang)
+    return rest
 
 
 def _lead(rows: list[dict], additive: bool, unit: str, lang: str) -> str:

@@ -72,6 +72,7 @@ def overview_page(request: Request):
         filters,
         table="cards_table",
         name="overview",
+        also=("breakdown_table",),
         extra_params=extra,
     )
 
@@ -276,9 +277,14 @@ def _group_readings(frame: pd.DataFrame, by: str) -> dict:
         frame["ci_high"],
         strict=True,
     ):
-        key = group.get(by)
+        key = _key(group.get(by))
         table[(metric, key)] = Reading("now", value, None if n is None else int(n), low, high)
     return table
+
+
+def _key(value: Any) -> Any:
+    """A group's key as JSON can carry it: a missing value (None or NaN) is None."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def _largest_first(groups: pd.DataFrame, by: str) -> list:
@@ -288,9 +294,9 @@ def _largest_first(groups: pd.DataFrame, by: str) -> list:
     sizing = "tickets" if (groups["metric"] == "tickets").any() else groups["metric"].iloc[0]
     counted = groups[groups["metric"] == sizing]
     order = counted.assign(
-        key=[g.get(by) for g in counted["group"]], size=counted["n"].fillna(0)
+        key=[_key(g.get(by)) for g in counted["group"]], size=counted["n"].fillna(0)
     ).sort_values("size", ascending=False, kind="stable")
-    return list(dict.fromkeys(order["key"]))
+    return list(dict.fromkeys(_key(key) for key in order["key"].astype(object)))
 
 
 def _why_link(metric: str, filters: Filters, by: str, key: Any) -> str:

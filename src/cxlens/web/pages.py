@@ -151,8 +151,9 @@ def export(table: dict[str, Any], wanted: str, name: str) -> Response:
     from cxlens.report.exports import CSV_ENCODING, neutralise
 
     frame = pd.DataFrame(table["rows"], columns=table["columns"])
-    numbers = frame.select_dtypes("number").columns
-    frame[numbers] = frame[numbers].round(10)  # no 1e-15 noise from subtracting floats
+    numbers = frame.select_dtypes("floating").columns
+    # a difference of equal floats can come out as 1e-15: show it as the 0 it is
+    frame[numbers] = frame[numbers].mask(frame[numbers].abs() < 1e-12, 0.0)
     frame = neutralise(frame)
     if wanted == "csv":
         body = frame.to_csv(index=False).encode(CSV_ENCODING)
@@ -176,38 +177,16 @@ def error_page(request: Request, message: str, status: int) -> HTMLResponse:
 
 
 def _data_end(access: Access) -> tuple[date | None, str | None]:
-    """The data's last local day and the month the dashboard shows by default.
-
-    The last day is that of the newest ticket not dated after today, where tickets are
-    loaded: a survey answered today on an old export, or one ticket mistyped as 2030,
-    must not move every page to a month without tickets. Without tickets, the newest
-    record of any kind.
-    """
+    """The data's last local day (the newest ticket's, as the report reads it) and the
+    month the dashboard shows by default."""
     from cxlens.insights.assemble import newest_record_date
     from cxlens.insights.periods import latest_complete_month
 
-    last = _newest_ticket_day(access) or newest_record_date(access.warehouse)
+    last = newest_record_date(access.warehouse)
     if last is None:
         return None, None
     month, _partial = latest_complete_month(last, {f"{last:%Y-%m}"} | _months_before(last))
     return last, month
-
-
-def _newest_ticket_day(access: Access) -> date | None:
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
-
-    from cxlens.store import has_table
-
-    today = datetime.now(ZoneInfo(access.settings.timezone)).date()
-    with access.reading() as con:
-        if not has_table(con, "tickets"):
-            return None
-        newest = con.execute(
-            "SELECT max(created_at_local) FROM tickets WHERE created_at_local < ?",
-            [datetime.combine(today + timedelta(days=1), datetime.min.time())],
-        ).fetchone()[0]
-    return newest.date() if newest is not None else None
 
 
 def _months_before(day: date) -> set[str]:

@@ -466,6 +466,7 @@ WORDS: dict[str, dict[str, str]] = {
     "explain_own": {"en": "of it: own value", "zh": "其中：组内数值"},
     "explain_mix": {"en": "of it: share", "zh": "其中：占比"},
     "explain_why": {"en": "why?", "zh": "原因"},
+    "explain_rest": {"en": "the other {groups} groups", "zh": "其余 {groups} 组"},
 }
 
 
