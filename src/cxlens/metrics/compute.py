@@ -38,9 +38,10 @@ log = logging.getLogger(__name__)
 
 OUTPUT = ["metric", "period", "group", "value", "n", "ci_low", "ci_high"]
 WHOLE_DATA = {"clv_historical_mean", "clv_predicted_mean"}  # period "all" whatever the grain
-# The most rows one request may return (grid of series × periods): 20 KPIs × 1,000 groups
-# × 25 months = 500,000 fit; days × agents × categories × channels do not.
-MAX_ROWS = 500_000
+# The most rows one request may return (grid of series × periods): weeks × agents over
+# 26 years of public data (1.9 million) fit; days × agents × categories × channels × teams
+# (45 million on the sample, which once took 22.8 GB) do not.
+MAX_ROWS = 3_000_000
 COUNTS = {kpi.id for kpi in KPIS.values() if kpi.unit == "count"}  # integer values
 
 
