@@ -114,10 +114,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser page that may reach 127.0.0.1 only."""
-    context = browser.new_context()
+def local_only(context):
+    """``context`` with every request to anywhere but 127.0.0.1 aborted."""
     context.route(
         "**/*",
         lambda route: (
@@ -126,6 +124,13 @@ def page(browser):
             else route.abort()
         ),
     )
+    return context
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page that may reach 127.0.0.1 only."""
+    context = local_only(browser.new_context())
     tab = context.new_page()
     yield tab
     context.close()

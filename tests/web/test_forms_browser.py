@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import live_server
+from conftest import live_server, local_only
 from cxlens.web.links import make_links
 
 pytestmark = pytest.mark.browser
@@ -19,15 +19,7 @@ THUMB_PX = 44  # the smallest comfortable touch target (Apple's Human Interface 
 @pytest.fixture
 def phone(browser):
     """A touch phone's tab that may reach 127.0.0.1 only; alerts are recorded."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(("http://127.0.0.1", "data:", "about:"))
-            else route.abort()
-        ),
-    )
+    context = local_only(browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True))
     tab = context.new_page()
     tab.dialogs = []
     tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))

@@ -189,22 +189,12 @@ def test_a_record_dated_today_or_later_does_not_move_the_default_month(sample_pr
     import pandas as pd
 
     from conftest import live_server
-    from cxlens.ingest.records import write_records
 
     project = sample_project.copy(tmp_path / "project")
     with project.warehouse.connect(read_only=True) as con:
         newest = con.execute("SELECT max(created_at_local) FROM tickets").fetchone()[0]
     with live_server(project) as server:
-        access = server.app.state.access
-        access.write(
-            lambda: write_records(
-                project.warehouse,
-                "tickets",
-                [{"ticket_id": "FUTURE-1", "created_at": "2030-01-01T09:00:00Z"}],
-                timezone="UTC",
-            )
-        )
-        assert access.settled(120)
+        post_and_settle(server, {"ticket_id": "FUTURE-1", "created_at": "2030-01-01T09:00:00Z"})
         view = httpx.get(f"{server.url}/?format=json", timeout=120).json()
 
     # the newest ticket's month when the tickets reach its last day, else the month before
@@ -219,20 +209,10 @@ def test_a_group_without_a_value_is_listed_and_the_json_stays_valid(sample_proje
     """A ticket posted without a team makes a "(not given)" row; the JSON twin carries
     its key as null (a NaN key once made the twin fail)."""
     from conftest import live_server
-    from cxlens.ingest.records import write_records
 
     project = sample_project.copy(tmp_path / "project")
     with live_server(project) as server:
-        access = server.app.state.access
-        access.write(
-            lambda: write_records(
-                project.warehouse,
-                "tickets",
-                [{"ticket_id": "NO-TEAM-1", "created_at": "2025-06-10T09:00:00Z"}],
-                timezone="UTC",
-            )
-        )
-        assert access.settled(120)
+        post_and_settle(server, {"ticket_id": "NO-TEAM-1", "created_at": "2025-06-10T09:00:00Z"})
         answer = httpx.get(f"{server.url}/?breakdown=team&format=json", timeout=120)
 
     assert answer.status_code == 200
@@ -279,3 +259,13 @@ def test_survey_sends_and_future_dates_do_not_end_the_models_window(sample_proje
         after = data_end(con)
 
     assert after == before
+
+
+def post_and_settle(server, ticket: dict) -> None:
+    """Write one ticket as the API does (through the server's access) and wait for the
+    clean that brings it into the KPIs."""
+    from cxlens.ingest.records import write_records
+
+    access = server.app.state.access
+    access.write(lambda: write_records(access.warehouse, "tickets", [ticket], timezone="UTC"))
+    assert access.settled(120)
