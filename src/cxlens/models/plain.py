@@ -8,9 +8,19 @@ from typing import Any
 
 
 def finite(value: Any) -> float | None:
-    """A float for JSON, or None where the number is missing or infinite."""
+    """A float for JSON, or None where the number is missing (None, NaN, pandas' NA) or
+    infinite."""
+    if value is None or value is pd_na():
+        return None
     number = float(value)
     return number if math.isfinite(number) else None
+
+
+def pd_na() -> Any:
+    """pandas' missing-value marker (pandas is imported only when asked)."""
+    import pandas as pd
+
+    return pd.NA
 
 
 def plain(value: Any) -> Any:

@@ -29,6 +29,7 @@ from cxlens.errors import ModelError, WarehouseError
 from cxlens.insights.catalogue import view as kpi_view
 from cxlens.insights.formatting import format_interval, format_value
 from cxlens.insights.labels import kpi_name
+from cxlens.models.plain import finite
 from cxlens.store import table_columns
 from cxlens.web.access import Access
 from cxlens.web.filters import FilterError, Filters
@@ -182,12 +183,12 @@ def _cards(access: Access, filters: Filters) -> list[dict[str, Any]]:
             {
                 "metric": metric,
                 "name": kpi_name(metric, lang),
-                "value": _number(value),
-                "value_text": format_value(_number(value), unit, lang),
-                "n": None if _number(n) is None else int(n),
-                "ci_low": _number(low),
-                "ci_high": _number(high),
-                "interval_text": format_interval(_number(low), _number(high), unit, lang),
+                "value": finite(value),
+                "value_text": format_value(finite(value), unit, lang),
+                "n": None if finite(n) is None else int(n),
+                "ci_low": finite(low),
+                "ci_high": finite(high),
+                "interval_text": format_interval(finite(low), finite(high), unit, lang),
                 "link": f"/customers?{filters.query(metric=metric)}",
             }
         )
@@ -464,11 +465,3 @@ def _model_check(validation: dict | None) -> dict[str, Any] | None:
         "roc_auc": validation["metrics"]["roc_auc"],
         "warnings": validation.get("warnings", []),
     }
-
-
-def _number(value: Any) -> float | None:
-    """A plain float, or None for a missing value (NaN, None, pandas NA)."""
-    if value is None or value is pd.NA:
-        return None
-    number = float(value)
-    return None if math.isnan(number) else number

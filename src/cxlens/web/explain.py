@@ -9,7 +9,6 @@ for durations the groups whose own value moved most, weighted by their records.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -18,6 +17,7 @@ from cxlens.insights import catalogue
 from cxlens.insights.changes import explain_change
 from cxlens.insights.formatting import format_change, format_value
 from cxlens.insights.labels import dimension_value, kpi_name
+from cxlens.models.plain import finite
 from cxlens.web.filters import Filters
 from cxlens.web.words import word
 
@@ -72,27 +72,27 @@ def _part(change, unit: str, lang: str, names: dict[str, str], filters: Filters)
             "label": label,
             "n_before": int(row.n_before),
             "n_now": int(row.n_now),
-            "share_before": _plain(row.share_before),
-            "share_now": _plain(row.share_now),
-            "value_before": _plain(row.value_before),
-            "value_now": _plain(row.value_now),
-            "value_before_text": format_value(_plain(row.value_before), unit, lang),
-            "value_now_text": format_value(_plain(row.value_now), unit, lang),
+            "share_before": finite(row.share_before),
+            "share_now": finite(row.share_now),
+            "value_before": finite(row.value_before),
+            "value_now": finite(row.value_now),
+            "value_before_text": format_value(finite(row.value_before), unit, lang),
+            "value_now_text": format_value(finite(row.value_now), unit, lang),
             "link": None
             if row.key is None
             else f"/?{filters.query(**{change.dimension: row.key}, explain=change.metric)}#explain",
         }
         if change.additive:
             entry.update(
-                contribution=_plain(row.contribution),
-                mix=_plain(row.mix),
-                rate=_plain(row.rate),
-                contribution_text=format_change(_plain(row.contribution), None, unit, lang),
-                mix_text=format_change(_plain(row.mix), None, unit, lang),
-                rate_text=format_change(_plain(row.rate), None, unit, lang),
+                contribution=finite(row.contribution),
+                mix=finite(row.mix),
+                rate=finite(row.rate),
+                contribution_text=format_change(finite(row.contribution), None, unit, lang),
+                mix_text=format_change(finite(row.mix), None, unit, lang),
+                rate_text=format_change(finite(row.rate), None, unit, lang),
             )
         else:
-            entry["weight"] = _plain(row.weight)
+            entry["weight"] = finite(row.weight)
         rows.append(entry)
     return {
         "dimension": change.dimension,
@@ -116,11 +116,11 @@ def _rest(change, unit: str, lang: str) -> dict[str, Any] | None:
         "label": word("explain_rest", lang, groups=len(others)),
     }
     if change.additive:
-        contribution = _plain(others["contribution"].sum())
+        contribution = finite(others["contribution"].sum())
         rest["contribution"] = contribution
         rest["contribution_text"] = format_change(contribution, None, unit, lang)
-        rest["rate_text"] = format_change(_plain(others["rate"].sum()), None, unit, lang)
-        rest["mix_text"] = format_change(_plain(others["mix"].sum()), None, unit, lang)
+        rest["rate_text"] = format_change(finite(others["rate"].sum()), None, unit, lang)
+        rest["mix_text"] = format_change(finite(others["mix"].sum()), None, unit, lang)
     return rest
 
 
@@ -154,7 +154,7 @@ def _lead(rows: list[dict], additive: bool, unit: str, lang: str) -> str:
 
 def _value(frame: pd.DataFrame, metric: str) -> float | None:
     rows = frame[frame["metric"] == metric]
-    return _plain(rows["value"].iloc[0]) if len(rows) else None
+    return finite(rows["value"].iloc[0]) if len(rows) else None
 
 
 def _change_text(totals: list, unit: str, lang: str) -> str:
@@ -163,10 +163,3 @@ def _change_text(totals: list, unit: str, lang: str) -> str:
         return ""
     relative = (now - before) / abs(before) if before else None
     return format_change(now - before, relative, unit, lang)
-
-
-def _plain(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return None if math.isnan(number) else number
