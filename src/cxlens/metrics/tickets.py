@@ -64,7 +64,7 @@ def ticket_rows(request, wanted: set[str]) -> list:
     wanted = wanted & FAMILY
     if not wanted:
         return []
-    base = _base(request)
+    base = unmerged_tickets(request)
     out: list = []
     created = solved = None
     if wanted & (CREATED | {"backlog"}):
@@ -85,14 +85,19 @@ def ticket_rows(request, wanted: set[str]) -> list:
     return out
 
 
-def _base(request):
-    """Unmerged tickets, joined to their customer's segment where segments are asked for.
+def unmerged_tickets(request, columns=None):
+    """Unmerged tickets, joined to their customer's segment (``c_segment``) where segments
+    are grouped or filtered: the tickets every ticket KPI (and the dashboard's list of the
+    records behind one) starts from. ``columns`` keeps only those ticket columns (less
+    for Ibis to compile).
 
     Each query adds its period and ``g_<dimension>`` columns in one step
     (``_prepare``), so the compiled SQL is one flat select per query: less for Ibis to
     compile and for DuckDB to plan.
     """
     t = request.table("tickets")
+    if columns is not None:
+        t = t.select(*(c for c in t.columns if c in columns))
     if "is_merged" in t.columns:
         t = t.filter(~t.is_merged.fill_null(False))
     if request.has("customers.segment") and request.uses("segment"):

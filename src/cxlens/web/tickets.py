@@ -33,7 +33,7 @@ from fastapi import APIRouter, Request
 
 from cxlens.insights.labels import code_name, dimension_value, kpi_name, yes_no
 from cxlens.metrics.sla import CLOCKS, SLA_IDS
-from cxlens.metrics.tickets import FAMILY
+from cxlens.metrics.tickets import FAMILY, unmerged_tickets
 from cxlens.web.filters import FilterError, Filters
 from cxlens.web.pages import access_of, page_filters, respond
 from cxlens.web.words import word
@@ -276,18 +276,8 @@ def records_behind(request: Any, metric: str, *, age: str | None = None):
 
 
 def _tickets(request: Any):
-    """Unmerged tickets with their customer's segment where the segment is filtered."""
-    t = request.table("tickets")
-    t = t.select(*(c for c in t.columns if c in USED_COLUMNS))  # less for Ibis to compile
-    if "is_merged" in t.columns:
-        t = t.filter(~t.is_merged.fill_null(False))
-    if request.uses("segment") and request.has("customers.segment"):
-        customers = request.table("customers")
-        segments = customers.select(
-            c_customer_id=customers.customer_id, c_segment=customers.segment
-        )
-        t = t.left_join(segments, t.customer_id == segments.c_customer_id)
-    return t
+    """Unmerged tickets (the metrics' own starting relation) with the columns listed."""
+    return unmerged_tickets(request, USED_COLUMNS)
 
 
 def _column(t, name: str | None, kind: str):
