@@ -6,6 +6,7 @@ stdout carries data or the summary only; progress and messages go to stderr.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
@@ -16,6 +17,22 @@ from typing import Annotated, Any
 import typer
 
 from cxlens import __version__
+from cxlens.commands.common import (
+    ConfigOption,
+    DbOption,
+    LangOption,
+    MonthOption,
+    UntilOption,
+    check_format,
+    language,
+    month_option,
+    number,
+    print_frame,
+    print_json,
+    project,
+    replace_file,
+    stderr,
+)
 from cxlens.errors import CxlensError
 
 app = typer.Typer(
@@ -28,70 +45,6 @@ app = typer.Typer(
 
 log = logging.getLogger("cxlens")
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Settings file (default: ./cxlens.toml)."),
-]
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Warehouse: a DuckDB file, pyspark:// for Spark or postgres://… "
-        "(default: the one in cxlens.toml).",
-    ),
-]
-
-LangOption = Annotated[
-    str | None,
-    typer.Option(
-        "--lang", help="Report language: zh or en (default: the language in cxlens.toml)."
-    ),
-]
-MonthOption = Annotated[
-    str | None,
-    typer.Option("--month", help="Month to report, YYYY-MM (default: the latest complete one)."),
-]
-
-
-def _language(lang: str | None) -> str | None:
-    if lang is not None and lang not in ("zh", "en"):
-        raise typer.BadParameter(f"{lang!r} is not zh or en", param_hint="--lang")
-    return lang
-
-
-def _month(month: str | None) -> str | None:
-    import re
-
-    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise typer.BadParameter(f"{month!r} is not a month like 2025-06", param_hint="--month")
-    return month
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, soft_wrap=True)
-
-
-def _project(config: Path | None, db: str | None, **overrides: Any):
-    """Settings and warehouse of the command.
-
-    Without a cxlens.toml but with ``--db``, the settings are the ones the warehouse
-    was last cleaned with, so that the same file gives the same numbers anywhere.
-    ``--db pyspark://`` without a cxlens.toml keeps its tables in ./spark-tables.
-    """
-    from cxlens.settings import Settings, load_settings
-    from cxlens.store import Warehouse
-
-    settings = load_settings(config, overrides)
-    warehouse = Warehouse.for_settings(settings, db)
-    if settings.config_path is None and db:
-        stored = warehouse.stored_settings()
-        if stored:
-            settings = Settings.from_stored(stored, db, overrides)
-            settings.warehouse = warehouse.location  # a URL stays a URL, not a path
-    return settings, warehouse
-
 
 @contextmanager
 def _progress(enabled: bool):
@@ -102,7 +55,7 @@ def _progress(enabled: bool):
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=_stderr()
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=stderr()
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -197,7 +150,7 @@ def import_(
     from cxlens.clean import clean_warehouse
     from cxlens.ingest import import_file
 
-    settings, warehouse = _project(config, db)
+    settings, warehouse = project(config, db)
     with _progress(not silent) as progress:
         result = import_file(
             warehouse,
@@ -212,7 +165,7 @@ def import_(
         )
     clean_warehouse(warehouse, settings)
     warehouse.publish()
-    _stderr().print(result.describe())
+    stderr().print(result.describe())
 
 
 def _import_options(dayfirst: bool | None, key_prefix: str | None) -> dict[str, Any]:
@@ -260,7 +213,7 @@ def kpis(
     except CxlensError as error:
         raise typer.BadParameter(str(error), param_hint="--by") from None
 
-    settings, warehouse = _project(config, db)
+    settings, warehouse = project(config, db)
     frame = compute_kpis(warehouse, settings, by=grouping, metrics=metric)
     records = kpi_records(frame)
     _render(records, output_format)
@@ -288,12 +241,12 @@ def clv(
 
     if output_format not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
-    settings, warehouse = _project(config, db)
+    settings, warehouse = project(config, db)
     with warehouse.connect(read_only=True) as con:
         values = customer_lifetime_values(con, settings, until=until)
     if customers is not None:
         values.customers.to_csv(customers, index=False)
-        _stderr().print(f"{len(values.customers):,} customers written to {customers}")
+        stderr().print(f"{len(values.customers):,} customers written to {customers}")
     result = values.to_json()
     if output_format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -310,51 +263,12 @@ def _clv_table(result: dict[str, Any]) -> None:
     for model in ("bgnbd", "gamma_gamma"):
         fit = result[model]
         for name, value in fit["params"].items():
-            table.add_row(model, name, _number(value), _number(fit["std_errors"][name]))
-        table.add_row(model, "log-likelihood", _number(fit["log_likelihood"]), "")
+            table.add_row(model, name, number(value), number(fit["std_errors"][name]))
+        table.add_row(model, "log-likelihood", number(fit["log_likelihood"]), "")
     for name in ("mean", "median", "total"):
-        table.add_row("clv", name, _number(result["clv"][name]), "")
+        table.add_row("clv", name, number(result["clv"][name]), "")
     Console(width=200).print(table)
     print(f"{result['customers']:,} customers up to {result['until']} in {result['time_unit']}s")
-
-
-UntilOption = Annotated[
-    str | None,
-    typer.Option("--until", help="Observation end, YYYY-MM-DD (default: the data's last day)."),
-]
-
-
-def _format(output_format: str, allowed: tuple[str, ...] = ("json", "table")) -> str:
-    if output_format not in allowed:
-        raise typer.BadParameter(f"use {' or '.join(allowed)}", param_hint="--format")
-    return output_format
-
-
-def _print_json(result: Any) -> None:
-    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
-
-
-def _print_frame(frame: Any, title: str | None = None) -> None:
-    """A DataFrame as a plain table on stdout (numbers as ``_number`` writes them)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*[str(c) for c in frame.columns], box=None, title=title)
-    for row in frame.itertuples(index=False, name=None):
-        table.add_row(*[_cell(value) for value in row])
-    Console(width=200).print(table)
-
-
-def _cell(value: Any) -> str:
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return _number(float(value))
-    return str(value)
 
 
 @app.command()
@@ -374,14 +288,14 @@ def retention(
     """
     from cxlens.models.survival import retention_curves
 
-    _format(output_format)
-    settings, warehouse = _project(config, db)
+    check_format(output_format)
+    settings, warehouse = project(config, db)
     with warehouse.connect(read_only=True) as con:
         curves = retention_curves(con, settings, by=by, until=until)
     if output_format == "json":
-        _print_json(curves.to_json())
+        print_json(curves.to_json())
         return
-    _print_frame(_retention_table(curves))
+    print_frame(_retention_table(curves))
     if curves.logrank is not None:
         print(curves.logrank.sentence)
 
@@ -428,10 +342,10 @@ def drivers(
     """
     from cxlens.models.drivers import service_drivers
 
-    _format(output_format)
+    check_format(output_format)
     if outcome not in ("csat", "nps", "churn"):
         raise typer.BadParameter(f"{outcome!r} is not csat, nps or churn", param_hint="--outcome")
-    settings, warehouse = _project(config, db)
+    settings, warehouse = project(config, db)
     with warehouse.connect(read_only=True) as con:
         if outcome == "churn":
             from cxlens.models.churn import predict_churn
@@ -441,7 +355,7 @@ def drivers(
         else:
             result = service_drivers(con, settings, outcome, until=until)
     if output_format == "json":
-        _print_json(result.to_json())
+        print_json(result.to_json())
         return
     sentence = "sentence_zh" if settings.language == "zh" else "sentence"
     table = result.table
@@ -452,7 +366,7 @@ def drivers(
         ],
         driver=table["significant"].map({True: "yes", False: "no (noise)"}),
     )[["label", "level", "effect", "interval", "n", "driver"]]
-    _print_frame(shown)
+    print_frame(shown)
     for line in table.loc[table["significant"], sentence]:
         print(line)
 
@@ -476,20 +390,20 @@ def churn(
     from cxlens.models.churn import predict_churn
     from cxlens.report.exports import write_csv
 
-    _format(output_format, ("table", "json"))
-    settings, warehouse = _project(config, db)
+    check_format(output_format, ("table", "json"))
+    settings, warehouse = project(config, db)
     with warehouse.connect(read_only=True) as con:
         prediction = predict_churn(con, settings, until=until)
     if customers is not None:
         write_csv(prediction.customers, customers)
-        _stderr().print(f"{len(prediction.customers):,} customers written to {customers}")
+        stderr().print(f"{len(prediction.customers):,} customers written to {customers}")
     if output_format == "json":
-        _print_json(prediction.to_json())
+        print_json(prediction.to_json())
         return
     shown = prediction.customers.head(top).assign(
         p_churn=lambda f: f["p_churn"].map(lambda v: f"{v:.1%}")
     )
-    _print_frame(shown)
+    print_frame(shown)
     print(_churn_line(prediction))
     for warning in prediction.validation.get("warnings", []):
         print(f"Warning: {warning}.")
@@ -541,37 +455,25 @@ def targets(
     """
     from cxlens.actions.retention import retention_targets
 
-    _format(output_format, ("table", "json"))
+    check_format(output_format, ("table", "json"))
     if budget < 0:
         raise typer.BadParameter("the budget cannot be negative", param_hint="--budget")
-    settings, warehouse = _project(config, db)
+    settings, warehouse = project(config, db)
     with warehouse.connect(read_only=True) as con:
         result = retention_targets(con, settings, budget, until=until)
     calls = result.calls
     out.mkdir(parents=True, exist_ok=True)
-    _replace(out / "targets.csv", calls.write_csv)
-    _replace(out / "targets.xlsx", calls.write_xlsx)
-    _stderr().print(f"{len(calls.rows):,} customers written to {out / 'targets.csv'} and .xlsx")
+    replace_file(out / "targets.csv", calls.write_csv)
+    replace_file(out / "targets.xlsx", calls.write_xlsx)
+    stderr().print(f"{len(calls.rows):,} customers written to {out / 'targets.csv'} and .xlsx")
     if output_format == "json":
-        _print_json(result.to_json())
+        print_json(result.to_json())
         return
     shown = calls.rows.head(top)[
         ["rank", "customer_id", "action", "p_churn", "value", "expected_saved_value", "reasons"]
     ].assign(p_churn=lambda f: f["p_churn"].map(lambda v: f"{v:.0%}"))
-    _print_frame(shown)
+    print_frame(shown)
     print(_targets_line(result, settings.currency))
-
-
-def _replace(path: Path, write: Any) -> None:
-    """Write through a temporary file beside ``path``: a failure leaves the old file whole."""
-    import os
-
-    partial = path.with_name(f".{path.name}.partial{path.suffix}")
-    try:
-        write(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _targets_line(result: Any, currency: str) -> str:
@@ -619,8 +521,8 @@ def cohorts(
     """
     from cxlens.models.survival import cohort_matrix
 
-    _format(output_format, ("table", "csv", "json"))
-    settings, warehouse = _project(config, db)
+    check_format(output_format, ("table", "csv", "json"))
+    settings, warehouse = project(config, db)
     with warehouse.connect(read_only=True) as con:
         matrix = cohort_matrix(con, settings, until=until, basis=basis)
     matrix = matrix.reset_index()
@@ -628,12 +530,12 @@ def cohorts(
     if output_format == "csv":
         print(matrix.to_csv(index=False, float_format="%.4f"), end="")
     elif output_format == "json":
-        _print_json(json.loads(matrix.to_json(orient="records")))
+        print_json(json.loads(matrix.to_json(orient="records")))
     else:
         shown = matrix.copy()
         for column in shown.columns[2:]:
             shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.0%}")
-        _print_frame(shown)
+        print_frame(shown)
 
 
 @app.command()
@@ -651,9 +553,9 @@ def run(
     """
     from cxlens.pipeline import run_project
 
-    settings, warehouse = _project(config, db, language=_language(lang))
+    settings, warehouse = project(config, db, language=language(lang))
     with _progress(not silent) as progress:
-        result = run_project(settings, warehouse, out, month=_month(month), progress=progress)
+        result = run_project(settings, warehouse, out, month=month_option(month), progress=progress)
     print(result.summary)
 
 
@@ -671,8 +573,8 @@ def report(
     """
     from cxlens.report import write_report
 
-    settings, warehouse = _project(config, db, language=_language(lang))
-    paths = write_report(warehouse, settings, out, month=_month(month))
+    settings, warehouse = project(config, db, language=language(lang))
+    paths = write_report(warehouse, settings, out, month=month_option(month))
     for path in paths.values():
         print(path)
 
@@ -700,10 +602,10 @@ def token_create(
     """
     from cxlens.web.tokens import create_token
 
-    _, warehouse = _project(config, db)
+    _, warehouse = project(config, db)
     token_id, token = create_token(warehouse, name)
     print(token)
-    _stderr().print(
+    stderr().print(
         f"API token {token_id} ({name}) for writes to {warehouse.location}: send it as "
         "'Authorization: Bearer <token>'. It is not stored and cannot be shown again; "
         f"revoke it with: cxlens token revoke {token_id}",
@@ -721,14 +623,14 @@ def token_list(db: DbOption = None, config: ConfigOption = None) -> None:
 
     from cxlens.web.tokens import list_tokens
 
-    _, warehouse = _project(config, db)
+    _, warehouse = project(config, db)
     tokens = list_tokens(warehouse)
     if not tokens:
-        _stderr().print("no API tokens yet; make one with: cxlens token create")
+        stderr().print("no API tokens yet; make one with: cxlens token create")
         return
     frame = pd.DataFrame(tokens, columns=["token_id", "name", "created_at", "revoked_at"])
     frame["revoked_at"] = frame["revoked_at"].map(lambda at: "live" if pd.isna(at) else str(at))
-    _print_frame(frame.astype(str))
+    print_frame(frame.astype(str))
 
 
 @token_app.command("revoke")
@@ -743,9 +645,9 @@ def token_revoke(
     """
     from cxlens.web.tokens import revoke_token
 
-    _, warehouse = _project(config, db)
+    _, warehouse = project(config, db)
     revoke_token(warehouse, token_id)
-    _stderr().print(f"API token {token_id} revoked")
+    stderr().print(f"API token {token_id} revoked")
 
 
 @survey_app.command("links")
@@ -789,11 +691,11 @@ def survey_links(
     subject_type, subjects = _survey_subjects(tickets, customers, solved_since)
     if expires_days < 1:
         raise typer.BadParameter("give at least 1 day", param_hint="--expires-days")
-    settings, warehouse = _project(config, db, language=_language(lang))
+    settings, warehouse = project(config, db, language=language(lang))
     if subjects is None:
         subjects = solved_tickets(warehouse, _day(solved_since))
         if not subjects:
-            _stderr().print(f"no tickets solved since {solved_since}; no link made")
+            stderr().print(f"no tickets solved since {solved_since}; no link made")
             return
     base_url = base_url or f"http://{settings.serve['host']}:{settings.serve['port']}"
     links = make_links(
@@ -807,12 +709,12 @@ def survey_links(
     )
     frame = _links_frame(links, settings.timezone)
     if out is None:
-        _print_frame(frame)
+        print_frame(frame)
         return
     from cxlens.report.exports import write_csv
 
-    _replace(out, lambda path: write_csv(frame, path))
-    _stderr().print(f"{len(links):,} {kind} link(s) written to {out}")
+    replace_file(out, lambda path: write_csv(frame, path))
+    stderr().print(f"{len(links):,} {kind} link(s) written to {out}")
 
 
 def _survey_subjects(
@@ -882,10 +784,10 @@ def serve(
     """
     from cxlens.web.app import serve as serve_app
 
-    settings, warehouse = _project(config, db)
+    settings, warehouse = project(config, db)
     host = host or settings.serve["host"]
     port = port or settings.serve["port"]
-    _stderr().print(f"cxlens: dashboard on http://{host}:{port}/ (API docs: /api/v1/docs)")
+    stderr().print(f"cxlens: dashboard on http://{host}:{port}/ (API docs: /api/v1/docs)")
     serve_app(settings, warehouse, host=host, port=port)
 
 
@@ -921,20 +823,16 @@ def _write(records: list[dict[str, Any]], output_format: str) -> None:
         table = Table("metric", "period", "group", "value", "n", "95% CI", box=None)
         for r in records:
             group = ", ".join(f"{k}={v}" for k, v in r["group"].items())
-            ci = "" if r["ci_low"] is None else f"{_number(r['ci_low'])} – {_number(r['ci_high'])}"
-            table.add_row(r["metric"], r["period"], group, _number(r["value"]), f"{r['n']:,}", ci)
+            ci = "" if r["ci_low"] is None else f"{number(r['ci_low'])} – {number(r['ci_high'])}"
+            table.add_row(r["metric"], r["period"], group, number(r["value"]), f"{r['n']:,}", ci)
         Console(width=200).print(table)
 
 
-def _number(value: float | None) -> str:
-    """A KPI value for people: counts with separators, others to four significant digits."""
-    if value is None:
-        return "null"
-    if float(value).is_integer() and abs(value) >= 1:
-        return f"{int(value):,}"
-    if abs(value) >= 1000:
-        return f"{value:,.1f}"
-    return f"{value:.4g}"
+# The actions' commands live in cxlens.commands, one module each with a
+# ``register(app)`` function; the order here is the order of ``cxlens --help``.
+ACTION_COMMANDS: list[str] = []
+for _name in ACTION_COMMANDS:
+    importlib.import_module(f"cxlens.commands.{_name}").register(app)
 
 
 def main() -> None:
@@ -950,5 +848,5 @@ def main() -> None:
             log.exception("failed")
         from rich.text import Text
 
-        _stderr().print(Text.assemble(("Error: ", "bold red"), str(error)), highlight=False)
+        stderr().print(Text.assemble(("Error: ", "bold red"), str(error)), highlight=False)
         sys.exit(1)

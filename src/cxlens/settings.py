@@ -31,8 +31,24 @@ SECTIONS = (
     "clv",
     "targets",
     "serve",
+    "coaching",
+    "bottlenecks",
+    "staffing",
+    "tiers",
+    "topics",
+    "alerts",
     "sources",
 )
+# The actions' sections: each is checked (unknown keys, ranges) and completed with its
+# defaults by the action's own module, which knows what its keys mean.
+ACTION_SECTIONS = {
+    "coaching": "cxlens.actions.coaching:check_settings",
+    "bottlenecks": "cxlens.actions.bottlenecks:check_settings",
+    "staffing": "cxlens.actions.staffing:check_settings",
+    "tiers": "cxlens.actions.tiers:check_settings",
+    "topics": "cxlens.models.text:check_settings",
+    "alerts": "cxlens.insights.alerts:check_settings",
+}
 # [serve]: where `cxlens serve` listens and how many survey answers one address may send
 # a minute (a guard against scripted submissions, not against a busy help desk).
 SERVE_KEYS = ("host", "port", "survey_submissions_per_minute")
@@ -91,6 +107,12 @@ class Settings:
     )
     spark: dict[str, Any] = field(default_factory=dict)
     postgres: dict[str, Any] = field(default_factory=dict)
+    coaching: dict[str, Any] = field(default_factory=dict)
+    bottlenecks: dict[str, Any] = field(default_factory=dict)
+    staffing: dict[str, Any] = field(default_factory=dict)
+    tiers: dict[str, Any] = field(default_factory=dict)
+    topics: dict[str, Any] = field(default_factory=dict)
+    alerts: dict[str, Any] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -303,6 +325,20 @@ def _validate_sections(settings: Settings) -> None:
     _known_keys(settings.spark, "[spark]", ("tables_dir",))
     if not isinstance(settings.spark.get("tables_dir", "spark-tables"), str):
         raise ConfigError("[spark] tables_dir must be a folder path written as a string")
+    _validate_actions(settings)
+
+
+def _validate_actions(settings: Settings) -> None:
+    """Each action's section, checked and completed with its defaults by its module."""
+    import importlib
+
+    for section, checker in ACTION_SECTIONS.items():
+        module, name = checker.split(":")
+        try:
+            check = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue  # an action not built yet has no settings to check
+        setattr(settings, section, check(dict(getattr(settings, section))))
 
 
 def _validate_churn(churn: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""Commands of the CLI that live beside ``cxlens.cli``: one module per action."""
