@@ -538,6 +538,28 @@ def cohorts(
         print_frame(shown)
 
 
+FilterOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Keep only these values (repeat for several)."),
+]
+PdfOption = Annotated[
+    bool,
+    typer.Option("--pdf", help="Also print report.pdf with headless Chromium (chromium on PATH)."),
+]
+
+
+def _report_filters(**given: list[str] | None) -> dict[str, list[str]]:
+    """``--channel email --team billing`` as {dimension: values}; blank values refused."""
+    filters = {}
+    for dimension, values in given.items():
+        values = [value.strip() for value in values or []]
+        if any(not value for value in values):
+            raise typer.BadParameter("give a value, e.g. email", param_hint=f"--{dimension}")
+        if values:
+            filters[dimension] = values
+    return filters
+
+
 @app.command()
 def run(
     config: ConfigOption = None,
@@ -545,18 +567,46 @@ def run(
     lang: LangOption = None,
     month: MonthOption = None,
     db: DbOption = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Reimport every source, changed or not.")
+    ] = False,
+    pdf: PdfOption = False,
+    channel: FilterOption = None,
+    category: FilterOption = None,
+    team: FilterOption = None,
+    segment: FilterOption = None,
     silent: Annotated[bool, typer.Option("--silent", help="No progress bar.")] = False,
+    fail_on_alert: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-alert", help="Exit with status 3 when an alert rule fires (for cron)."
+        ),
+    ] = False,
 ) -> None:
-    """Import every source in cxlens.toml, clean, compute the KPIs and write the report.
+    """Import the sources that changed, clean, compute the KPIs and write the report,
+    then check the alert rules (and call their webhook when one fires).
 
-    Example: cxlens run --config examples/public-data/cxlens.toml --out out
+    A source whose file and settings are as at its last import is skipped; --full
+    reimports all. Example: cxlens run --config examples/public-data/cxlens.toml --pdf
     """
     from cxlens.pipeline import run_project
 
+    filters = _report_filters(channel=channel, category=category, team=team, segment=segment)
     settings, warehouse = project(config, db, language=language(lang))
     with _progress(not silent) as progress:
-        result = run_project(settings, warehouse, out, month=month_option(month), progress=progress)
+        result = run_project(
+            settings,
+            warehouse,
+            out,
+            month=month_option(month),
+            progress=progress,
+            full=full,
+            filters=filters,
+            pdf=pdf,
+        )
     print(result.summary)
+    if fail_on_alert and result.fired:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -566,15 +616,23 @@ def report(
     lang: LangOption = None,
     month: MonthOption = None,
     db: DbOption = None,
+    pdf: PdfOption = False,
+    channel: FilterOption = None,
+    category: FilterOption = None,
+    team: FilterOption = None,
+    segment: FilterOption = None,
 ) -> None:
-    """Write the monthly report (HTML and XLSX) from what the warehouse holds now.
+    """Write the monthly report (HTML and XLSX, PDF with --pdf) from what the warehouse holds.
 
-    Example: cxlens report --out out --lang zh
+    Example: cxlens report --out out --lang zh --channel email --pdf
     """
-    from cxlens.report import write_report
+    from cxlens.pipeline import report_project
 
+    filters = _report_filters(channel=channel, category=category, team=team, segment=segment)
     settings, warehouse = project(config, db, language=language(lang))
-    paths = write_report(warehouse, settings, out, month=month_option(month))
+    _, paths = report_project(
+        settings, warehouse, out, month=month_option(month), filters=filters, pdf=pdf
+    )
     for path in paths.values():
         print(path)
 
@@ -830,7 +888,7 @@ def _write(records: list[dict[str, Any]], output_format: str) -> None:
 
 # The actions' commands live in cxlens.commands, one module each with a
 # ``register(app)`` function; the order here is the order of ``cxlens --help``.
-ACTION_COMMANDS: list[str] = []
+ACTION_COMMANDS: list[str] = ["tiers", "alerts", "staffing", "bottlenecks", "coach", "topics"]
 for _name in ACTION_COMMANDS:
     importlib.import_module(f"cxlens.commands.{_name}").register(app)
 

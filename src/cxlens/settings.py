@@ -137,7 +137,8 @@ class Settings:
         """
         import json
 
-        stored = {k: v for k, v in self.raw.items() if k != "sources"}
+        # [alerts] may carry a webhook URL with its token: it stays in cxlens.toml only
+        stored = {k: v for k, v in self.raw.items() if k not in ("sources", "alerts")}
         stored["project"] = {
             **self.raw.get("project", {}),
             "timezone": self.timezone,

@@ -310,10 +310,10 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     temporary tables are left out, as an in-memory warehouse shares its connection with
     an import's scratch tables.
     """
-    row = con.execute(
+    rows = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()  # read to the end: a half-read result blocks the connection's next query
+    return bool(rows and rows[0][0])
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> set[str]:

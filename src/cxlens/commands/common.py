@@ -162,7 +162,7 @@ def print_view(view: Any, output_format: str = "table", top: int = 20) -> None:
     for table in view.tables:
         print()
         shown = table.frame.drop(columns=list(table.links.values()), errors="ignore")
-        print_frame(_formatted(shown.head(top), table.formats), title=table.title)
+        print_frame(_formatted(shown.head(top), table.formats, view.lang), title=table.title)
         if len(table.frame) > top:
             print(f"({top} of {len(table.frame):,} rows shown; --top or --format json for more)")
     if view.method:
@@ -170,16 +170,12 @@ def print_view(view: Any, output_format: str = "table", top: int = 20) -> None:
         print(view.method)
 
 
-def _formatted(frame: Any, formats: dict[str, str]) -> Any:
-    """Columns formatted by their declared kind (percent as 12.3%, points with a sign)."""
+def _formatted(frame: Any, formats: dict[str, str], lang: str) -> Any:
+    """Columns formatted by their declared kind, as the report and the dashboard show them."""
+    from cxlens.insights.actions import format_cell
+
     shown = frame.copy()
-    for column, kind in formats.items():
-        if column not in shown.columns:
-            continue
-        if kind == "percent":
-            shown[column] = shown[column].map(lambda v: "" if v != v or v is None else f"{v:.1%}")
-        elif kind == "points":
-            shown[column] = shown[column].map(lambda v: "" if v != v or v is None else f"{v:+.1f}")
-        elif kind in ("minutes", "hours", "number", "money"):
-            shown[column] = shown[column].map(lambda v: "" if v != v or v is None else f"{v:,.1f}")
+    for column in shown.columns:
+        kind = formats.get(column, "text")
+        shown[column] = [format_cell(value, kind, lang) for value in shown[column]]
     return shown

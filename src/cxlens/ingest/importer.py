@@ -44,7 +44,8 @@ class ImportResult:
     """What one import did: rows per table, rows that replaced earlier ones, how it was read.
 
     ``sheets`` lists every sheet of a workbook and ``sheet_chosen`` says whether the
-    sheet read was asked for; ``records`` counts the file's records (0: header only).
+    sheet read was asked for; ``records`` counts the file's records (0: header only);
+    ``batch`` is the id its rows carry in ``_batch`` (how ``cxlens run`` finds them again).
     """
 
     source: str
@@ -56,6 +57,7 @@ class ImportResult:
     sheets: list[str] = field(default_factory=list)
     sheet_chosen: bool = False
     records: int | None = None
+    batch: str = ""
 
     def describe(self) -> str:
         """One line per table, e.g. ``tickets: 120 rows from t.csv (csv, utf-8; 3 replaced)``."""
@@ -374,6 +376,7 @@ def _write(
     )
     recipe = {**options, "sheet": staged.sheet}
     batch = write.batch_id(sniffed.sha256, preset.name if preset else None, timezone, recipe)
+    result.batch = batch
     for item in converted:
         table = item.resolved.table
         write.ensure_raw_table(con, table)

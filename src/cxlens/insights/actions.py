@@ -103,10 +103,11 @@ class ActionView:
         """The view as plain JSON values (tables as records, figures left out)."""
         from cxlens.models.plain import finite
 
-        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        def records(table: ActionTable) -> list[dict[str, Any]]:
+            counts = {c for c, kind in table.formats.items() if kind == "count"}
             return [
-                {str(k): _plain(v, finite) for k, v in row.items()}
-                for row in frame.to_dict(orient="records")
+                {str(k): _plain(v, finite, k in counts) for k, v in row.items()}
+                for row in table.frame.to_dict(orient="records")
             ]
 
         return {
@@ -115,15 +116,20 @@ class ActionView:
             "lines": self.lines,
             "method": self.method,
             "missing": self.missing,
-            "tables": {t.key: records(t.frame) for t in self.tables},
+            "fired": self.fired,
+            "tables": {t.key: records(t) for t in self.tables},
         }
 
 
-def _plain(value: Any, finite: Any) -> Any:
+def _plain(value: Any, finite: Any, count: bool = False) -> Any:
+    """A cell as JSON: dates as ISO text, counts as integers, numbers finite or null."""
     if isinstance(value, pd.Timestamp | date):
-        return value.isoformat()
+        return None if pd.isna(value) else value.isoformat()
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return finite(value)
+        number = finite(value)
+        if count and number is not None and float(number).is_integer():
+            return int(number)
+        return number
     try:
         if pd.isna(value):
             return None
@@ -157,7 +163,10 @@ def action_views(
     warehouse: Any, settings: Any, lang: str, scope: Scope, keys: list[str] | None = None
 ) -> list[ActionView]:
     """Every action's view (or those of ``keys``), in the order of ``ACTIONS``."""
-    return [action_view(key, warehouse, settings, lang, scope) for key in keys or ACTIONS]
+    from importlib.util import find_spec
+
+    built = [key for key in keys or ACTIONS if find_spec(ACTIONS[key].split(":")[0])]
+    return [action_view(key, warehouse, settings, lang, scope) for key in built]
 
 
 TITLES = {
@@ -173,3 +182,40 @@ TITLES = {
 def action_title(key: str, lang: str) -> str:
     """The action's title in ``lang`` (zh or en)."""
     return TITLES[key]["zh" if lang == "zh" else "en"]
+
+
+def format_cell(value: Any, kind: str, lang: str) -> str:
+    """One table cell as every output shows it: ``12.3%``, ``+4.0``, ``35.2``, ``1,204``.
+
+    ``kind`` is the column's entry in ``ActionTable.formats`` (text when absent). A
+    missing value shows as "—", as the KPI cards show it.
+    """
+    from cxlens.insights.formatting import DASH, is_missing
+
+    if value is None or (not isinstance(value, str | list | dict) and is_missing(value)):
+        return DASH
+    try:
+        if pd.isna(value):
+            return DASH
+    except (TypeError, ValueError):
+        pass
+    if kind == "percent":
+        return f"{value * 100:.1f}%"
+    if kind == "points":
+        return f"{value:+.1f}"
+    if kind in ("minutes", "hours", "number"):
+        return f"{value:,.1f}"
+    if kind == "count":
+        return f"{value:,.0f}"
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "date":
+        return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value)) if lang == "zh" else ", ".join(map(str, value))
+    return str(value)
+
+
+def numeric_kind(kind: str) -> bool:
+    """Whether a column of this kind aligns right (numbers) rather than left (text)."""
+    return kind in ("percent", "points", "minutes", "hours", "number", "count", "money")

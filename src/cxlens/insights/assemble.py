@@ -70,7 +70,8 @@ class Insights:
 
     ``kpis`` holds exactly the compute_kpis rows the report shows (for
     ``kpis.csv``); ``all_data`` the KPIs computed over all the data (period
-    ``all``) by id; ``agent_names`` agent id → name from the ``agents`` table.
+    ``all``) by id; ``agent_names`` agent id → name from the ``agents`` table;
+    ``filters`` the dimension filters every figure was computed with (none: all records).
     """
 
     month: str
@@ -88,6 +89,7 @@ class Insights:
     views: dict[str, KpiView] = field(default_factory=dict)
     all_data: dict[str, Reading] = field(default_factory=dict)
     agent_names: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, list[str]] = field(default_factory=dict)
 
     def card(self, metric: str) -> KpiCard | None:
         """The card of ``metric``, if the report shows one."""
@@ -128,7 +130,9 @@ def build_insights(
     lang = check_language(settings.language)
     with kpi_session(warehouse, settings) as compute:
         filtered = partial(compute, filters=filters)
-        return _build(warehouse, settings, month, breakdowns, lang, filtered)
+        insights = _build(warehouse, settings, month, breakdowns, lang, filtered)
+    insights.filters = {k: list(v) for k, v in (filters or {}).items() if v}
+    return insights
 
 
 def _build(

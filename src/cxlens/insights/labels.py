@@ -180,6 +180,15 @@ LABELS: dict[str, dict[str, str]] = {
     "elapsed_min": {"en": "Elapsed (min)", "zh": "已计时（分钟）"},
     # Predictions section and the call-list sheet
     "section_predictions": {"en": "Predictions", "zh": "预测"},
+    "section_action_summary": {"en": "What to change next month", "zh": "下月改进重点"},
+    "action_summary_note": {
+        "en": "The first findings of each action below; each links to its section with the "
+        "evidence.",
+        "zh": "以下为各项行动建议的要点，点击可查看依据。",
+    },
+    "section_actions": {"en": "Actions", "zh": "行动建议"},
+    "action_details": {"en": "details", "zh": "详情"},
+    "action_method": {"en": "How it was computed", "zh": "计算方法"},
     "predictions_note": {
         "en": "The models below read all the data up to its last day, not only the report "
         "month, and look ahead from there.",

@@ -39,9 +39,11 @@ def render_report(
     The warehouse is read for the month's details (distributions, the arrival heatmap,
     the tickets and the comments) and for the predictions, which the models compute
     with ``settings``; without them, with the settings the warehouse was last cleaned
-    with (what ``--db`` commands use), in the insights' language.
+    with (what ``--db`` commands use), in the insights' language. The actions (coaching,
+    bottlenecks, staffing, tiers, topics, alerts) cover the report's month.
     """
     from cxlens.insights.periods import month_bounds
+    from cxlens.report.actions import read_actions
     from cxlens.report.detail import read_details
     from cxlens.report.exports import write_csv
     from cxlens.report.html import render_html
@@ -51,13 +53,15 @@ def render_report(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     details = read_details(warehouse, month_bounds(insights.month))
-    predictions = read_predictions(warehouse, settings or _warehouse_settings(warehouse, insights))
+    settings = settings or _warehouse_settings(warehouse, insights)
+    predictions = read_predictions(warehouse, settings)
+    actions = read_actions(warehouse, settings, insights)
 
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(insights, details, predictions), encoding="utf-8")
+    html_path.write_text(render_html(insights, details, predictions, actions), encoding="utf-8")
     paths = {
         "html": html_path,
-        "xlsx": write_workbook(insights, details, out_dir / "report.xlsx", predictions),
+        "xlsx": write_workbook(insights, details, out_dir / "report.xlsx", predictions, actions),
         "kpis_csv": write_csv(insights.kpis, out_dir / "kpis.csv"),
         "tickets_csv": write_csv(details.tickets, out_dir / "tickets.csv"),
     }

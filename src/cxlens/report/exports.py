@@ -17,10 +17,12 @@ CSV_ENCODING = "utf-8-sig"
 
 
 def risky_text(column: pd.Series) -> pd.Series:
-    """True where a cell is text a spreadsheet might read as a formula."""
+    """True where a cell is text a spreadsheet might read as a formula (a column mixing
+    text with dates or numbers is checked on its text cells only)."""
     if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
         return pd.Series(False, index=column.index)
-    return column.str.startswith(FORMULA_TRIGGERS, na=False).astype(bool)
+    text = column.map(lambda cell: cell if isinstance(cell, str) else None)
+    return text.str.startswith(FORMULA_TRIGGERS, na=False).astype(bool)
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:

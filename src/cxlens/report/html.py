@@ -22,12 +22,14 @@ from cxlens.insights.catalogue import BREAKDOWN, MONEY, RATE
 from cxlens.insights.cleaning import flag_name, rule_description, table_name
 from cxlens.insights.formatting import format_interval, format_n, format_value
 from cxlens.report import charts
+from cxlens.report.actions import sections, summary_items
 from cxlens.report.predictions import REPORT_CONTACTS, call_list_frame, capped_bins
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from cxlens.insights import Breakdown, Insights, KpiCard
+    from cxlens.insights.actions import ActionView
     from cxlens.report.detail import Details
     from cxlens.report.predictions import Predictions
 
@@ -44,9 +46,13 @@ VERDICT_CLASS = {
 
 
 def render_html(
-    insights: Insights, details: Details, predictions: Predictions | None = None
+    insights: Insights,
+    details: Details,
+    predictions: Predictions | None = None,
+    actions: list[ActionView] | None = None,
 ) -> str:
-    """The report page as text; without ``predictions`` the page has no predictions section."""
+    """The report page as text; without ``predictions`` (``actions``) the page has no
+    predictions (actions) section."""
     from jinja2 import Environment, PackageLoader
     from markupsafe import Markup
     from plotly.offline import get_plotlyjs
@@ -76,8 +82,53 @@ def render_html(
         quality_flags=_quality_flags(details.quality_flags, insights.lang),
         cleaning_log=_cleaning_log(details.cleaning_log, insights.lang),
         predictions=None if predictions is None else _predictions(predictions, insights.lang),
+        action_summary=summary_items(actions or []),
+        actions=sections(actions or [], lambda figure: Markup(_div(figure))),
         definitions=_definitions(insights),
+        scope=_scope_line(insights),
     )
+
+
+SCOPE_WORDS = {
+    "language": {"en": "Language: English", "zh": "语言：中文"},
+    "filters": {"en": "Filters", "zh": "筛选"},
+    "covers": {
+        "en": "key figures, trends, breakdowns and actions",
+        "zh": "关键指标、趋势、细分与行动建议",
+    },
+    "none": {"en": "none (all records)", "zh": "无（全部记录）"},
+    "channel": {"en": "channel", "zh": "渠道"},
+    "category": {"en": "category", "zh": "类别"},
+    "team": {"en": "team", "zh": "团队"},
+    "segment": {"en": "segment", "zh": "客户分群"},
+    "priority": {"en": "priority", "zh": "优先级"},
+    "agent": {"en": "agent", "zh": "客服"},
+}
+
+
+def _scope_line(insights: Insights) -> dict[str, str]:
+    """The report's language and active dimension filters, for the page's first screen.
+
+    The filters are those the insights were computed with (``insights.filters``, as
+    ``report.actions.report_scope`` reads them): ``Filters (…): channel = email, chat``.
+    """
+    lang = insights.lang
+    filters = insights.filters
+    sep, equals = ("；", " = ") if lang == "zh" else ("; ", " = ")
+    shown = sep.join(
+        SCOPE_WORDS.get(dimension, {}).get(lang, dimension)
+        + equals
+        + ", ".join(dimension_value(dimension, value, lang) for value in values)
+        for dimension, values in filters.items()
+    )
+    opening, closing = ("（", "）") if lang == "zh" else (" (", ")")
+    head = SCOPE_WORDS["filters"][lang] + opening + SCOPE_WORDS["covers"][lang] + closing
+    colon = "：" if lang == "zh" else ": "
+    return {
+        "language": SCOPE_WORDS["language"][lang],
+        "filters": head + colon + (shown or SCOPE_WORDS["none"][lang]),
+        "active": "yes" if filters else "no",
+    }
 
 
 def _div(figure: Any) -> str:

@@ -28,9 +28,11 @@ from cxlens.insights.catalogue import BREAKDOWN, COUNT, MINUTES, MONEY, POINTS, 
 from cxlens.insights.cleaning import flag_name, rule_description, table_name
 from cxlens.insights.formatting import display_width
 from cxlens.insights.labels import code_name, yes_no
+from cxlens.report.actions import write_sheets
 
 if TYPE_CHECKING:
     from cxlens.insights import Insights, KpiCard
+    from cxlens.insights.actions import ActionView
     from cxlens.report.detail import Details
     from cxlens.report.predictions import Predictions
 
@@ -104,9 +106,14 @@ def delta_cell(delta: float | None, unit: str) -> float | None:
 
 
 def write_workbook(
-    insights: Insights, details: Details, path: Path, predictions: Predictions | None = None
+    insights: Insights,
+    details: Details,
+    path: Path,
+    predictions: Predictions | None = None,
+    actions: list[ActionView] | None = None,
 ) -> Path:
-    """Write the report workbook to ``path``; the Call list sheet only with ``predictions``."""
+    """Write the report workbook to ``path``; the Call list sheet only with ``predictions``,
+    a sheet per action (coaching, bottlenecks...) only with ``actions``."""
     import xlsxwriter
 
     options = {
@@ -135,6 +142,8 @@ def write_workbook(
         _frame_sheet(workbook, "sheet_cleaning", _cleaning_frame(details, lang), formats, lang)
         if predictions is not None:
             _call_list_sheet(workbook, predictions, formats, lang)
+        if actions:
+            write_sheets(workbook, actions, formats)
         _definitions_sheet(
             workbook.add_worksheet(label("sheet_definitions", lang)), insights, formats
         )

@@ -32,6 +32,7 @@ ROUTERS = (
     "cxlens.web.agents",
     "cxlens.web.customers",
     "cxlens.web.surveys",
+    "cxlens.web.actions",
     "cxlens.web.quality",
     "cxlens.web.api",
     "cxlens.web.forms",
@@ -163,7 +164,8 @@ def _http_error(request: Request, error: StarletteHTTPException):
 
     lang = request.query_params.get("lang")
     lang = lang if lang in ("zh", "en") else request.app.state.settings.language
-    message = word("not_found", lang) if error.status_code == 404 else str(error.detail)
+    generic = error.status_code == 404 and error.detail in (None, "", "Not Found")
+    message = word("not_found", lang) if generic else str(error.detail)  # a page's own words
     response = _error(request, Exception(message), error.status_code)
     for name, value in (error.headers or {}).items():
         response.headers[name] = value

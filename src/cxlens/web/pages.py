@@ -40,6 +40,7 @@ NAVIGATION = (
     ("/agents", "nav_agents"),
     ("/customers", "nav_customers"),
     ("/surveys", "nav_surveys"),
+    ("/actions", "nav_actions"),
     ("/quality", "nav_quality"),
 )
 # Values one dimension offers in the filter bar at most (the rest are typed in the URL).

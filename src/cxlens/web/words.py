@@ -17,6 +17,20 @@ WORDS: dict[str, dict[str, str]] = {
     "nav_customers": {"en": "Customers", "zh": "客户"},
     "nav_surveys": {"en": "Surveys", "zh": "调查"},
     "nav_quality": {"en": "Data quality", "zh": "数据质量"},
+    "nav_actions": {"en": "Actions", "zh": "行动建议"},
+    # the actions pages (/actions, /actions/{key})
+    "actions_heading": {"en": "What to change", "zh": "改进建议"},
+    "actions_note": {
+        "en": "Each action's first findings under the filters; open one for its evidence.",
+        "zh": "按当前筛选条件列出各项行动的要点；点开查看依据。",
+    },
+    "actions_evidence": {"en": "Evidence and full list", "zh": "查看依据和完整列表"},
+    "actions_more_findings": {"en": "{n} more findings", "zh": "另有 {n} 条"},
+    "actions_rows_shown": {
+        "en": "{shown} of {total} rows shown",
+        "zh": "显示 {shown} 行，共 {total} 行",
+    },
+    "actions_method": {"en": "How it was computed", "zh": "计算方法"},
     "language_switch": {"en": "中文", "zh": "English"},
     "filter_period": {"en": "Period", "zh": "时间段"},
     "period_month": {"en": "Month", "zh": "月份"},

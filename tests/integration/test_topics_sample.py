@@ -1,0 +1,248 @@
+"""Complaint topics and sentiment on the bundled sample, built as a user builds it.
+
+``cxlens sample`` and ``cxlens run`` write the warehouse in subprocesses; ``cxlens
+topics`` and ``cxlens sentiment`` then run in-process. Counts are checked against SQL on
+the warehouse: the comments read, the negative comments a score labels per channel (the
+sample's settings count CSAT 4–5 as satisfied; NPS 0–6 are detractors), and the weekly
+negatives the alerts read.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cxlens.cli import app
+from cxlens.insights.actions import Scope, action_view
+from cxlens.insights.topics import negative_by
+from cxlens.models.text import weekly_topic_negatives
+from cxlens.models.topics import analysed, in_scope
+from cxlens.settings import load_settings
+from cxlens.store import Warehouse
+
+CXLENS = [sys.executable, "-m", "cxlens"]
+JUNE = Scope((date(2025, 6, 1), date(2025, 6, 30)))
+
+
+def cx(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([*CXLENS, *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The sample project after ``cxlens run``: its cxlens.toml, settings and warehouse."""
+    root = tmp_path_factory.mktemp("topics_sample")
+    project = root / "project"
+    done = cx("sample", str(project), "--force", cwd=root)
+    assert done.returncode == 0, done.stderr
+    config = project / "cxlens.toml"
+    done = cx("run", "--config", str(config), "--out", str(root / "out"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    settings = load_settings(config)
+    return config, settings, Warehouse.for_settings(settings)
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def sql(warehouse, query: str) -> pd.DataFrame:
+    con = duckdb.connect(str(warehouse.path), read_only=True)
+    try:
+        return con.execute(query).df()
+    finally:
+        con.close()
+
+
+def test_every_survey_comment_is_read(sample):
+    _, settings, warehouse = sample
+    comments = analysed(warehouse, settings).comments
+    count = sql(warehouse, "SELECT count(*) AS n FROM survey_responses WHERE trim(comment) <> ''")[
+        "n"
+    ].iloc[0]
+    assert len(comments) == count
+    assert set(comments["language"]) == {"zh", "en"}
+
+
+def test_labelled_negatives_per_channel_match_sql(sample):
+    _, settings, warehouse = sample
+    comments = analysed(warehouse, settings).comments
+    labelled = comments[comments["label"].notna()]
+    ours = negative_by(
+        labelled.assign(topic="any"), pd.DataFrame({"topic": ["any"], "label": ["any"]}), "channel"
+    )
+
+    expected = sql(
+        warehouse,
+        """
+        SELECT coalesce(s.channel, t.channel) AS channel, count(*) AS negative
+        FROM survey_responses s LEFT JOIN tickets t USING (ticket_id)
+        WHERE trim(s.comment) <> '' AND (
+            (s.kind = 'csat' AND s.score BETWEEN coalesce(s.scale_min, 1)
+                AND coalesce(s.scale_max, 5) AND s.score < 4)
+            OR (s.kind = 'nps' AND s.score = floor(s.score) AND s.score BETWEEN 0 AND 6))
+        GROUP BY 1
+        """,
+    )
+    assert dict(zip(ours["channel"].fillna("-"), ours["negative"], strict=True)) == dict(
+        zip(expected["channel"].fillna("-"), expected["negative"], strict=True)
+    )
+
+
+def test_topics_json_has_every_table_and_the_counts_add_up(sample):
+    config, settings, warehouse = sample
+    result = run("topics", "--config", str(config), "--format", "json", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.stdout)
+
+    assert view["missing"] is None
+    assert set(view["tables"]) == {
+        "topics",
+        "topics_by_channel",
+        "topics_by_category",
+        "topics_sentiment",
+    }
+    assert (
+        view["lines"][0].startswith("“") and " is the largest negative topic: " in view["lines"][0]
+    )
+    topics = pd.DataFrame(view["tables"]["topics"])
+    comments = analysed(warehouse, settings).comments
+    assert topics["Comments"].sum() == comments["topic"].notna().sum()
+    assert topics["Negative comments"].tolist() == sorted(topics["Negative comments"], reverse=True)
+    assert set(topics["Language"]) == {"Chinese", "English"}
+
+
+def test_a_window_counts_its_comments_and_compares_with_the_month_before(sample):
+    config, settings, warehouse = sample
+    result = run(
+        "topics",
+        "--config",
+        str(config),
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-30",
+        "--format",
+        "csv",
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+
+    june = sql(
+        warehouse,
+        "SELECT count(*) AS n FROM survey_responses WHERE trim(comment) <> '' "
+        "AND responded_at_local::DATE BETWEEN '2025-06-01' AND '2025-06-30'",
+    )
+    analysis = analysed(warehouse, settings)
+    assert len(in_scope(analysis.comments, JUNE)) == june["n"].iloc[0]
+    assert table["comments"].sum() <= june["n"].iloc[0]
+    assert (table["negative_share"] == table["negative"] / table["comments"]).all()
+    may = in_scope(analysis.comments, Scope((date(2025, 5, 2), date(2025, 5, 31))))
+    before = may["topic"].value_counts()
+    assert table["previous"].tolist() == [int(before.get(t, 0)) for t in table["topic"]]
+
+
+def test_weekly_negatives_match_sql_over_the_same_comments(sample):
+    _, settings, warehouse = sample
+    weekly = weekly_topic_negatives(warehouse, settings, JUNE)
+    analysis = analysed(warehouse, settings)
+    placed = in_scope(analysis.comments, JUNE)
+    names = analysis.topics[["topic", "label"]].rename(columns={"label": "topic_label"})
+    placed = placed[placed["topic"].notna()].merge(names, on="topic")
+    expected = duckdb.sql(
+        "SELECT strftime(posted_at_local, '%G-W%V') AS week, topic_label AS topic, "
+        "sum(negative::INT) AS negative, count(*) AS total FROM placed GROUP BY ALL "
+        "ORDER BY week, topic"
+    ).df()
+    assert weekly["week"].tolist() == expected["week"].tolist()
+    assert weekly["topic"].tolist() == expected["topic"].tolist()
+    assert weekly["negative"].tolist() == expected["negative"].astype(int).tolist()
+    assert weekly["total"].tolist() == expected["total"].astype(int).tolist()
+    assert set(weekly["week"]) == {
+        "2025-W22",
+        "2025-W23",
+        "2025-W24",
+        "2025-W25",
+        "2025-W26",
+        "2025-W27",
+    }
+
+
+def test_the_chinese_view_reads_in_chinese(sample):
+    _, settings, warehouse = sample
+    view = action_view("topics", warehouse, settings, "zh", JUNE)
+    assert view.missing is None and view.title == "客户之声"
+    assert "是最大的负面话题" in view.lines[0]
+    assert list(view.tables[0].frame.columns)[:4] == ["话题", "语言", "关键词", "评论数"]
+    assert view.figures[0].layout.title.text == "各话题评论数"
+
+
+def test_a_window_without_comments_says_what_to_do(sample):
+    _, settings, warehouse = sample
+    view = action_view("topics", warehouse, settings, "en", Scope((date(2030, 1, 1), None)))
+    assert view.missing == "no comment in these dates and filters: widen the dates or drop a filter"
+
+
+def test_sentiment_on_the_warehouse_reports_both_models(sample):
+    config, _, _ = sample
+    result = run("sentiment", "--config", str(config), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    languages = pd.DataFrame(report["languages"])
+    assert set(languages["language"]) == {"zh", "en"}
+    weighted = (languages["fitted_accuracy"] * languages["heldout"]).sum() / languages[
+        "heldout"
+    ].sum()
+    assert report["accuracy"] == pytest.approx(weighted)
+
+
+def test_sentiment_on_a_labelled_file(tmp_path):
+    rows = [(f"{a} {t}", 1) for a in ("great", "quick", "kind") for t in "abcdefgh"]
+    rows += [(f"{a} {t}", 0) for a in ("slow", "rude", "late") for t in "abcdefgh"]
+    path = tmp_path / "mine.csv"
+    pd.DataFrame(rows, columns=["words", "mood"]).to_csv(path, index=False)
+    result = run(
+        "sentiment",
+        "--labelled",
+        str(path),
+        "--text-column",
+        "words",
+        "--label-column",
+        "mood",
+        "--holdout",
+        "0.25",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Held-out accuracy" in result.stdout
+    assert "on 12 held-out comments." in result.stdout  # a quarter of 48 distinct texts
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xml"], "use table or json or csv"),
+        (["--from", "2025-13-01"], "'2025-13-01' is not a day like 2025-03-31"),
+        (["--from", "2025-06-02", "--to", "2025-06-01"], "2025-06-01 is before --from 2025-06-02"),
+        (["--top", "0"], "show at least one row"),
+    ],
+)
+def test_bad_flags_say_what_is_wrong(sample, args, message):
+    config, _, _ = sample
+    result = CliRunner().invoke(app, ["topics", "--config", str(config), *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())
+
+
+def test_a_bad_topics_setting_is_refused_by_name(sample):
+    config, _, _ = sample
+    bad = config.with_name("bad.toml")
+    bad.write_text(config.read_text(encoding="utf-8") + "\n[topics]\ncolour = 1\n", "utf-8")
+    done = cx("topics", "--config", str(bad), cwd=config.parent)
+    assert done.returncode == 1
+    assert "[topics] colour: unknown key; the keys are count, min_size" in done.stderr

@@ -1,0 +1,57 @@
+"""The coaching plan's view: both languages, the sentence's numbers, no ranking."""
+
+from __future__ import annotations
+
+import pytest
+from test_coaching import desk, plain
+
+from cxlens.actions.coaching import coaching_plan
+from cxlens.errors import WarehouseError
+from cxlens.insights.actions import Scope
+from cxlens.insights.coaching import WORDS, coaching_view, plan_view
+
+
+def test_every_word_in_both_languages():
+    assert set(WORDS["en"]) == set(WORDS["zh"])
+    assert all(WORDS["zh"][key].strip() for key in WORDS["zh"])
+
+
+@pytest.fixture
+def plan(tmp_path):
+    warehouse = desk(tmp_path, [("A1", "Gap", 40, 20), ("G2", "Gap", 200, 160)])
+    return coaching_plan(warehouse, plain())
+
+
+def test_the_agent_sentence_carries_the_evidence(plan):
+    view = plan_view(plan, "en")
+    line = next(line for line in view.lines if line.startswith("Agent A1"))
+    # FCR 20/40 = 50 % against the rest of the team's 160/200 = 80 %: −30 points, n 40;
+    # Wilson 95 % of 20/40 is 35.2 %–64.8 %, shown rounded
+    assert "coach on category refund — FCR 50% vs team 80% (−30 pp, n 40, 95.0% 35%–65%)" in line
+    assert view.lines[-1] == "1 of 2 agents compared show no reliable gap."
+    assert [t.key for t in view.tables] == [
+        "coaching_flags_rates", "coaching_flags_times", "coaching_team_needs", "coaching_agents",
+    ]  # fmt: skip
+    rates = view.tables[0].frame
+    assert list(rates["Agent value"]) == [0.5, 0.5, 0.5]
+    assert list(rates["Gap"]) == pytest.approx([-30.0] * 3)
+    agents = view.tables[3].frame
+    assert list(agents["Status"]) == ["coach on 2 topic(s)", "no reliable gap"]
+    assert len(view.figures) == 1  # rates only: no time was flagged
+
+
+def test_the_view_in_chinese(plan):
+    view = plan_view(plan, "zh")
+    assert view.title == "坐席辅导计划"
+    assert any(
+        line.startswith("坐席 A1（Gap）：重点辅导 类别 refund——首次解决率 50%")
+        for line in view.lines
+    )
+    assert "坐席值" in view.tables[0].frame.columns
+    assert "Bonferroni" not in view.method and "未按比较次数校正" in view.method
+
+
+def test_no_agents_is_a_reason_to_show(tmp_path):
+    warehouse = desk(tmp_path, [("A1", "Solo", 40, 20)])  # alone in the team: no comparison
+    with pytest.raises(WarehouseError, match="no agent with a team to compare with"):
+        coaching_view(warehouse, plain(), "en", Scope())

@@ -1,0 +1,301 @@
+"""Loyalty tiers on a ten-customer table scored by hand (issue 6, part 4).
+
+As of 2025-03-31 (n = 10) a quintile score is 1 + floor(5 (k - 1) / 10) for rank k, worst
+first: ranks 1-2 → 1, 3-4 → 2, 5-6 → 3, 7-8 → 4, 9-10 → 5; tied values share their lowest
+rank. On the previous month's end, 2025-02-28, seven customers had bought (n = 7): ranks
+1-2 → 1, 3 → 2, 4-5 → 3, 6 → 4, 7 → 5.
+
+Customer  completed orders (local day, amount)          as of 03-31: R days, F days, M
+A         01-10 200; 03-30 100 + 50 (one day)            1, 2, 350
+B         03-31 80                                       0, 1, 80
+C         24-12-15, 01-15, 02-15 at 300                  44, 3, 900
+D         24-11-01, 24-12-01 at 500                      120, 2, 1000
+E         24-06-30 40                                    274, 1, 40
+F         03-01 60 (and a refunded 999 on 03-20)         30, 1, 60
+G         24-07-01, 08-01, 09-01, 10-01 at 200           181, 4, 800
+H         03-15 20 (and a cancelled order on 03-25)      16, 1, 20
+I         02-28 150                                      31, 1, 150
+J         01-31, 02-28, 03-31 at 100                     0, 3, 300
+K         a cancelled order only                         (not a customer)
+"""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlens.actions.tiers import (
+    NOT_YET,
+    check_settings,
+    customer_rfm,
+    edge_scores,
+    loyalty_tiers,
+    quintile_scores,
+)
+from cxlens.errors import WarehouseError
+from cxlens.insights.actions import Scope
+from cxlens.insights.tiers import WORDS, build_view, campaign_lists, tiers_view
+from cxlens.settings import Settings
+
+ORDERS = [
+    ("A", "2025-01-10", 200, "completed"),
+    ("A", "2025-03-30", 100, "completed"),
+    ("A", "2025-03-30", 50, "completed"),
+    ("B", "2025-03-31", 80, "completed"),
+    ("C", "2024-12-15", 300, "completed"),
+    ("C", "2025-01-15", 300, "completed"),
+    ("C", "2025-02-15", 300, "completed"),
+    ("D", "2024-11-01", 500, "completed"),
+    ("D", "2024-12-01", 500, "completed"),
+    ("E", "2024-06-30", 40, "completed"),
+    ("F", "2025-03-01", 60, "completed"),
+    ("F", "2025-03-20", 999, "refunded"),
+    ("G", "2024-07-01", 200, "completed"),
+    ("G", "2024-08-01", 200, "completed"),
+    ("G", "2024-09-01", 200, "completed"),
+    ("G", "2024-10-01", 200, "completed"),
+    ("H", "2025-03-15", 20, "completed"),
+    ("H", "2025-03-25", 500, "cancelled"),
+    ("I", "2025-02-28", 150, "completed"),
+    ("J", "2025-01-31", 100, "completed"),
+    ("J", "2025-02-28", 100, "completed"),
+    ("J", "2025-03-31", 100, "completed"),
+    ("K", "2025-03-10", 700, "cancelled"),
+]
+SEGMENTS = {"A": "vip", "B": "vip", "C": "basic", "D": "vip", "E": "basic", "F": "basic",
+            "G": "vip", "H": "basic", "I": "basic", "J": "vip", "K": "vip"}  # fmt: skip
+
+# scored by hand (module docstring)
+R_NOW = dict(A=4, B=5, C=2, D=2, E=1, F=3, G=1, H=4, I=3, J=5)
+F_NOW = dict(A=3, B=1, C=4, D=3, E=1, F=1, G=5, H=1, I=1, J=4)
+M_NOW = dict(A=4, B=2, C=5, D=5, E=1, F=2, G=4, H=1, I=3, J=3)
+TIERS_NOW = dict(A="loyal", B="new", C="cannot lose", D="at risk", E="lost", F="hibernating",
+                 G="cannot lose", H="potential loyalists", I="hibernating", J="champions")  # fmt: skip
+# 2025-02-28: A r3 f1 m2; C r3 f4 m4; D r2 f3 m5; E r1 f1 m1; G r1 f5 m3; I r4 f1 m1; J r4 f3 m2
+TIERS_BEFORE = dict(A="hibernating", C="loyal", D="at risk", E="lost", G="at risk",
+                    I="potential loyalists", J="loyal")  # fmt: skip
+
+
+@pytest.fixture
+def shop(warehouse):
+    rows = pd.DataFrame(ORDERS, columns=["customer_id", "day", "amount", "status"])
+    rows["ordered_at_local"] = pd.to_datetime(rows["day"]) + pd.Timedelta(hours=12)
+    rows["ordered_at"] = rows["ordered_at_local"]
+    people = pd.DataFrame({"customer_id": list(SEGMENTS), "segment": list(SEGMENTS.values())})
+    people["name"] = people["customer_id"].map(lambda c: f"Customer {c}")
+    people.loc[people["customer_id"] == "C", "name"] = "=HYPERLINK(1)"
+    with warehouse.connect() as con:
+        con.register("rows", rows.drop(columns="day"))
+        con.register("people", people)
+        con.execute("CREATE TABLE orders AS SELECT * FROM rows")
+        con.execute("CREATE TABLE customers AS SELECT * FROM people")
+    return warehouse
+
+
+def plain(output: str) -> str:
+    """A CLI message without the box rich draws around it, on one line."""
+    return " ".join(output.replace("│", " ").split())
+
+
+def tiers_of(shop, until="2025-03-31", settings=None, segments=None):
+    with shop.connect(read_only=True) as con:
+        return loyalty_tiers(con, settings or Settings(), until=until, segments=segments)
+
+
+def test_rfm_values_count_completed_orders_only_and_days_not_orders(shop):
+    with shop.connect(read_only=True) as con:
+        rfm = customer_rfm(con, date(2025, 3, 31)).set_index("customer_id")
+    assert sorted(rfm.index) == list("ABCDEFGHIJ")
+    assert rfm.loc["A", ["recency_days", "purchase_days", "orders", "spend"]].tolist() == [
+        1, 2, 3, 350.0]  # fmt: skip
+    assert rfm.loc["C", "recency_days"] == 44  # Feb 15 → Mar 31
+    assert rfm.loc["D", "recency_days"] == 120  # Dec 1 → Mar 31: 30 + 31 + 28 + 31
+    assert rfm.loc["F", "spend"] == 60.0  # the refund is left out
+    assert rfm.loc["H", "orders"] == 1  # the cancelled order is left out
+    assert rfm.loc["J", "last_order"] == date(2025, 3, 31)
+
+
+def test_quintile_scores_tiers_and_ties_match_the_hand_table(shop):
+    tiers = tiers_of(shop)
+    customers = tiers.customers.set_index("customer_id")
+    assert customers["r"].to_dict() == R_NOW  # B and J tie on 0 days: both rank 9 → 5
+    assert customers["f"].to_dict() == F_NOW  # five one-day buyers tie at rank 1 → 1
+    assert customers["m"].to_dict() == M_NOW
+    assert customers["tier"].to_dict() == TIERS_NOW
+    assert customers["previous_tier"].dropna().to_dict() == TIERS_BEFORE
+    assert customers.loc[["B", "F", "H"], "previous_tier"].isna().all()
+    assert (tiers.as_of, tiers.previous_end) == (date(2025, 3, 31), date(2025, 2, 28))
+
+
+def test_quintile_scores_of_a_plain_ranking_and_of_ties():
+    # ten distinct values: two per quintile; lower-is-better turns the order around
+    values = pd.Series([5, 1, 9, 3, 7, 2, 8, 4, 10, 6])
+    assert quintile_scores(values).tolist() == [3, 1, 5, 2, 4, 1, 4, 2, 5, 3]
+    assert quintile_scores(values, higher_is_better=False).tolist() == [3, 5, 1, 4, 2, 5, 2, 4,
+                                                                        1, 3]  # fmt: skip
+    # four tied at the top share rank 3 of 6: 1 + floor(5 * 2 / 6) = 2
+    assert quintile_scores(pd.Series([1, 2, 9, 9, 9, 9])).tolist() == [1, 1, 2, 2, 2, 2]
+
+
+def test_fixed_edges_replace_the_quintiles(shop):
+    config = {"recency_days": [30, 90, 180, 365], "frequency": [2, 3, 5, 8],
+              "monetary": [100, 300, 600, 1000]}  # fmt: skip
+    tiers = tiers_of(shop, settings=Settings(tiers=check_settings(config)))
+    customers = tiers.customers.set_index("customer_id")
+    # 30 days is still a 5, 31 a 4; 181 days a 2; 1000 spent starts score 5
+    assert customers["r"].to_dict() == dict(A=5, B=5, C=4, D=3, E=2, F=5, G=2, H=5, I=4, J=5)
+    assert customers["f"].to_dict() == dict(A=2, B=1, C=3, D=2, E=1, F=1, G=3, H=1, I=1, J=3)
+    assert customers["m"].to_dict() == dict(A=3, B=1, C=4, D=5, E=1, F=1, G=4, H=1, I=2, J=3)
+    assert edge_scores(pd.Series([0, 365, 366]), [30, 90, 180, 365], False).tolist() == [5, 2, 1]
+
+
+def test_custom_segments_first_match_wins_and_the_rest_are_others(shop):
+    rules = [{"name": "vip", "name_zh": "贵宾", "r": [1, 5], "f": [1, 5], "m": [4, 5]},
+             {"name": "recent", "r": [4, 5], "f": [1, 5]}]  # fmt: skip
+    settings = Settings(tiers=check_settings({"segments": rules}))
+    customers = tiers_of(shop, settings=settings).customers.set_index("customer_id")
+    # A (r 4, m 4) meets both rules: the first wins
+    assert customers["tier"].to_dict() == dict(A="vip", B="recent", C="vip", D="vip",
+                                               E="others", F="others", G="vip", H="recent",
+                                               I="others", J="recent")  # fmt: skip
+    assert settings.tiers["call"] == []
+
+
+def test_movement_matrix_counts_each_customer_once(shop):
+    matrix = tiers_of(shop).movements
+    expected = pd.crosstab(
+        pd.Series({c: TIERS_BEFORE.get(c, NOT_YET) for c in TIERS_NOW}, name="previous"),
+        pd.Series(TIERS_NOW, name="current"),
+    )
+    nonzero = matrix.stack()[lambda s: s > 0].sort_index()
+    assert nonzero.to_dict() == expected.stack()[lambda s: s > 0].sort_index().to_dict()
+    assert matrix.loc[NOT_YET].sum() == 3  # B, F and H bought first in March
+    assert matrix.loc["loyal", "champions"] == 1  # J
+    assert matrix.loc["at risk", "cannot lose"] == 1  # G
+    assert matrix.to_numpy().sum() == 10
+    assert list(matrix.index)[0] == NOT_YET
+    assert "others" not in matrix.columns  # nobody falls to the fallback
+
+
+def test_summary_shares_and_spend(shop):
+    summary = tiers_of(shop).summary.set_index("tier")
+    assert summary.loc["cannot lose", "customers"] == 2  # C and G
+    assert summary.loc["cannot lose", "spend"] == 1700.0  # 900 + 800
+    assert summary.loc["cannot lose", "spend_share"] == pytest.approx(1700 / 3700)
+    assert summary.loc["hibernating", "recency_days"] == pytest.approx((30 + 31) / 2)
+    assert summary["customers"].sum() == 10
+    assert summary["share"].sum() == pytest.approx(1.0)
+
+
+def test_segment_filter_scores_among_the_segment_only(shop):
+    customers = tiers_of(shop, segments=["vip"]).customers.set_index("customer_id")
+    # A B D G J (n = 5: one rank per score); recency days 1, 0, 120, 181, 0
+    assert sorted(customers.index) == list("ABDGJ")
+    assert customers["r"].to_dict() == dict(A=3, B=4, D=2, G=1, J=4)
+
+
+def test_default_as_of_is_the_last_order_day_of_any_status(shop):
+    with shop.connect() as con:
+        con.execute(
+            "INSERT INTO orders VALUES ('K', 30.0, 'cancelled', "
+            "TIMESTAMP '2025-04-02 12:00', TIMESTAMP '2025-04-02 12:00')"
+        )
+    tiers = tiers_of(shop, until=None)
+    assert (tiers.as_of, tiers.previous_end) == (date(2025, 4, 2), date(2025, 3, 31))
+    assert tiers.customers.set_index("customer_id").loc["B", "recency_days"] == 2
+
+
+def test_no_customer_yet_is_a_warehouse_error(shop):
+    with pytest.raises(WarehouseError, match="no customer has a completed order by 2024-01-01"):
+        tiers_of(shop, until="2024-01-01")
+
+
+def test_every_word_is_in_both_languages():
+    assert set(WORDS["en"]) == set(WORDS["zh"])
+    assert all(WORDS["zh"][key] for key in WORDS["zh"])
+
+
+def test_view_lines_and_tables_carry_the_hand_numbers(shop):
+    view = tiers_view(shop, Settings(currency="CNY"), "en", Scope(window=(None, date(2025, 3, 31))))
+    assert view.missing is None
+    call = next(line for line in view.lines if line.startswith("Call"))
+    # cannot lose (C 900, G 800) and at risk (D 1000): 2,700 of 3,700; days 44, 181, 120
+    assert "3 customers" in call and "2,700.00 CNY" in call and "73.0%" in call
+    assert "115 days" in call
+    first = next(line for line in view.lines if "first completed order" in line)
+    assert first.startswith("3 customers")
+    keys = [table.key for table in view.tables]
+    assert keys == ["tiers_summary", "tiers_movements", "tiers_call"]
+    called = view.tables[2].frame
+    assert called["Customer"].tolist() == ["D", "C", "G"]  # by spend
+    assert len(view.figures) == 2
+
+
+def test_view_in_chinese_names_tiers_in_chinese(shop):
+    scope = Scope(window=(None, date(2025, 3, 31)), filters={"channel": ["email"]})
+    view = tiers_view(shop, Settings(), "zh", scope)
+    summary = view.tables[0].frame
+    assert list(summary.columns[:3]) == ["层级", "客户数", "客户占比"]
+    assert "冠军客户" in summary["层级"].tolist()
+    assert "channel" in view.method  # a ticket filter that orders cannot honour is named
+
+
+def test_campaign_lists_one_per_tier_by_spend(shop):
+    lists = campaign_lists(tiers_of(shop), "zh")
+    every = lists["tiers.csv"]
+    assert every["spend"].tolist() == sorted(every["spend"], reverse=True)
+    assert every.set_index("customer_id").loc["J", "tier"] == "冠军客户"
+    per_tier = {name: len(frame) for name, frame in lists.items() if name != "tiers.csv"}
+    assert per_tier["tier_cannot_lose.csv"] == 2
+    assert per_tier["tier_champions.csv"] == 1
+    assert sum(per_tier.values()) == 10
+    assert "tier_others.csv" not in per_tier
+    assert {"email", "phone"}.isdisjoint(every.columns)  # the warehouse has neither
+    assert np.array_equal(every.columns[:2], ["customer_id", "name"])
+
+
+def test_build_view_without_moves_or_callers(shop):
+    tiers = tiers_of(shop, until="2025-01-31")
+    tiers.call = []
+    view = build_view(tiers, "en", "CNY")
+    assert [t.key for t in view.tables] == ["tiers_summary", "tiers_movements"]
+    assert not any(line.startswith("Call") for line in view.lines)
+
+
+def test_cli_writes_excel_safe_lists_and_prints_one_tier(shop, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    db = str(shop.path)
+    done = CliRunner().invoke(app, ["tiers", "--db", db, "--until", "2025-03-31", "--out", "lists"])
+    assert done.exit_code == 0, done.output
+    raw = (tmp_path / "lists" / "tier_cannot_lose.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Chinese text
+    written = pd.read_csv(tmp_path / "lists" / "tier_cannot_lose.csv", encoding="utf-8-sig")
+    assert written.set_index("customer_id").loc["C", "name"] == "'=HYPERLINK(1)"
+    assert written["customer_id"].tolist() == ["C", "G"]  # 900 before 800
+
+    one = CliRunner().invoke(
+        app, ["tiers", "--db", db, "--until", "2025-03-31", "--tier", "不能流失的客户", "-f", "csv"]
+    )
+    assert one.exit_code == 0, one.output
+    assert one.stdout.splitlines()[1].startswith("C,'=HYPERLINK(1),")
+    assert len(one.stdout.splitlines()) == 3
+
+
+def test_cli_refuses_an_unknown_tier_and_csv_without_a_tier(shop, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    db = str(shop.path)
+    unknown = CliRunner().invoke(app, ["tiers", "--db", db, "--tier", "gold"])
+    assert unknown.exit_code == 2
+    assert "'gold' is not a tier; use one of champions (冠军客户)" in plain(unknown.output)
+    csv = CliRunner().invoke(app, ["tiers", "--db", db, "--format", "csv"])
+    assert csv.exit_code == 2
+    assert "csv prints one tier's list; add --tier NAME" in plain(csv.output)
