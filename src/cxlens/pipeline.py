@@ -104,7 +104,9 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     summary: str = ""
     refresh: Refresh = field(default_factory=Refresh)
-    alerts: Any = None  # the alert rules checked after the report (insights.alerts.AlertResult)
+    alerts: Any = (
+        None  # the alert rules checked after the report (insights.alert_rules.AlertResult)
+    )
     webhook_error: str | None = None
 
     @property
@@ -162,7 +164,8 @@ def _alerts(
     in ``webhook_error`` and said in the summary.
     """
     from cxlens.insights.actions import Scope
-    from cxlens.insights.alerts import WebhookError, check_alerts, notify, view_of
+    from cxlens.insights.alert_rules import WebhookError, check_alerts
+    from cxlens.insights.alerts import notify, view_of
 
     scope = Scope(filters={k: list(v) for k, v in (filters or {}).items() if v})
     result.alerts = check_alerts(warehouse, settings, scope)

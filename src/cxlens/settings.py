@@ -47,7 +47,7 @@ ACTION_SECTIONS = {
     "staffing": "cxlens.actions.staffing:check_settings",
     "tiers": "cxlens.actions.tiers:check_settings",
     "topics": "cxlens.models.text:check_settings",
-    "alerts": "cxlens.insights.alerts:check_settings",
+    "alerts": "cxlens.insights.alert_rules:check_settings",
 }
 # [serve]: where `cxlens serve` listens and how many survey answers one address may send
 # a minute (a guard against scripted submissions, not against a busy help desk).

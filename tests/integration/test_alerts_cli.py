@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from cxlens.insights.alerts import WebhookError, check_alerts, notify
+from cxlens.insights.alert_rules import WebhookError, check_alerts
+from cxlens.insights.alerts import notify
 from cxlens.settings import load_settings
 from cxlens.store import Warehouse
 from unit.test_metrics_fixtures import warehouse_with

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cxlens.insights.actions import Scope
-from cxlens.insights.alerts import check_alerts
+from cxlens.insights.alert_rules import check_alerts
 from cxlens.models import text
 from cxlens.settings import load_settings
 from cxlens.store import Warehouse

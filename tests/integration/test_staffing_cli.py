@@ -93,6 +93,9 @@ def test_shrinkage_and_the_occupancy_cap_add_their_counts(tmp_path):
          "Invalid value for --interval-minutes: 7 minutes does not divide a day"),
         (("--to", "30/06/2025"), "Invalid value for --to: '30/06/2025' is not a day like"),
         (("--format", "xml"), "Invalid value for --format: use table or json or csv"),
+        (("--open-hours", "24/7"),
+         "Invalid value for --open-hours: '24/7': use business_hours (the desk's opening "
+         "hours) or always"),
     ],
 )  # fmt: skip
 def test_bad_flags_exit_2_with_what_to_give(tmp_path, monkeypatch, args, message):
@@ -137,7 +140,7 @@ def test_the_week_as_json_in_chinese(project):
     assert done.returncode == 0, done.stderr
     view = json.loads(done.stdout)
     assert view["title"] == "排班与服务水平" and view["missing"] is None
-    assert set(view["tables"]) == {"staffing_gaps", "staffing_plan"}
+    assert set(view["tables"]) == {"staffing_gaps", "staffing_waiting", "staffing_plan"}
     plan = pd.DataFrame(view["tables"]["staffing_plan"])
     assert (plan["所需坐席"] >= 1).all()  # every interval with contacts needs someone
     assert (plan["服务水平"] >= 0.8).all()
@@ -149,4 +152,33 @@ def test_the_table_reads_what_to_change(project):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "Staffing for the SLA"
-    assert any("agents for 80 % answered in 20 s" in line for line in lines[1:6])
+    assert "short on average" in lines[1] and "needed for 80 % answered in 20 s" in lines[1]
+    assert any(line.startswith("- The week needs ") for line in lines)
+
+
+def test_the_sample_desk_is_planned_only_in_its_opening_hours(project):
+    """The sample desk opens 09:00–21:00 on weekdays and 10:00–18:00 at weekends
+    (demo/cxlens.toml): 24 + 16 half-hours a day. Nothing is planned outside them, and the
+    contacts that arrive while it is closed are moved to an opening, not lost."""
+    done = cx("staffing", "--format", "csv", cwd=project)
+    week = pd.read_csv(io.StringIO(done.stdout))
+    starts = week["Interval"].str[:2].astype(int) * 60 + week["Interval"].str[3:5].astype(int)
+    weekend = week["Weekday"].isin(["Sat", "Sun"])
+    expected = ((~weekend) & starts.between(540, 1260 - 30)) | (
+        weekend & starts.between(600, 1080 - 30)
+    )
+    assert week["Open"].tolist() == expected.tolist()
+    closed = week[~week["Open"]]
+    assert (closed["Agents needed"] == 0).all() and (closed["Contacts per interval"] == 0).all()
+    assert closed["Contacts arriving"].sum() > 0  # the sample has night-time contacts
+    totals = week.groupby("Channel")[["Contacts arriving", "Contacts per interval"]].sum()
+    assert totals["Contacts per interval"].to_numpy() == pytest.approx(
+        totals["Contacts arriving"].to_numpy()
+    )
+    waiting = week[week["Waiting for opening"] > 0]
+    assert set(waiting["Interval"]) == {"09:00–09:30", "10:00–10:30"}  # each day's opening
+
+    always = cx("staffing", "--format", "csv", "--open-hours", "always", cwd=project)
+    every = pd.read_csv(io.StringIO(always.stdout))
+    assert "Open" not in every.columns  # every interval planned: nothing to mark
+    assert every["Contacts per interval"].sum() == pytest.approx(week["Contacts arriving"].sum())

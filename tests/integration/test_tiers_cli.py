@@ -98,6 +98,24 @@ def test_lists_on_disk_match_the_tiers(project, tiers):
     assert phones.str.startswith("'+").all()  # a leading + would start a formula in Excel
 
 
+def test_default_frequency_scores_count_purchase_days(project, tiers):
+    # F 5 = 6 or more distinct days with a completed order, F 1 = one day (docs/tiers.md)
+    every = pd.read_csv(project / "lists" / "tiers.csv", encoding="utf-8-sig", dtype=str)
+    ((last_day,),) = sql(project, "SELECT max(CAST(ordered_at_local AS DATE)) FROM orders")
+    days = dict(
+        sql(
+            project,
+            "SELECT least(days, 6), count(*) FROM (SELECT customer_id, "
+            "count(DISTINCT CAST(ordered_at_local AS DATE)) AS days FROM orders "
+            "WHERE status = 'completed' AND CAST(ordered_at_local AS DATE) <= ? GROUP BY 1) "
+            "GROUP BY 1",
+            [last_day],
+        )
+    )
+    scores = every["f"].astype(int).value_counts().to_dict()
+    assert scores == {1: days[1], 2: days[2], 3: days[3], 4: days[4] + days[5], 5: days[6]}
+
+
 def test_one_tier_printed_in_chinese_names(project):
     done = cx("tiers", "--tier", "流失风险客户", "--format", "csv", "--lang", "zh", cwd=project)
     assert done.returncode == 0, done.stderr

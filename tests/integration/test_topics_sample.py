@@ -2,9 +2,10 @@
 
 ``cxlens sample`` and ``cxlens run`` write the warehouse in subprocesses; ``cxlens
 topics`` and ``cxlens sentiment`` then run in-process. Counts are checked against SQL on
-the warehouse: the comments read, the negative comments a score labels per channel (the
-sample's settings count CSAT 4–5 as satisfied; NPS 0–6 are detractors), and the weekly
-negatives the alerts read.
+the warehouse: the comments read, the negative comments a score labels per channel (CSAT
+1–2, the two bottom boxes of 1–5; NPS 0–6 detractors; CSAT 3 is neutral), and the weekly
+negatives the alerts read. The topics are checked against the sentence each sample comment
+was generated from (cxlens.sample.comments), which no model of ours sees.
 """
 
 import io
@@ -23,6 +24,7 @@ from cxlens.insights.actions import Scope, action_view
 from cxlens.insights.topics import negative_by
 from cxlens.models.text import weekly_topic_negatives
 from cxlens.models.topics import analysed, in_scope
+from cxlens.sample import comments as generator
 from cxlens.settings import load_settings
 from cxlens.store import Warehouse
 
@@ -85,7 +87,7 @@ def test_labelled_negatives_per_channel_match_sql(sample):
         FROM survey_responses s LEFT JOIN tickets t USING (ticket_id)
         WHERE trim(s.comment) <> '' AND (
             (s.kind = 'csat' AND s.score BETWEEN coalesce(s.scale_min, 1)
-                AND coalesce(s.scale_max, 5) AND s.score < 4)
+                AND coalesce(s.scale_max, 5) AND s.score <= 2)
             OR (s.kind = 'nps' AND s.score = floor(s.score) AND s.score BETWEEN 0 AND 6))
         GROUP BY 1
         """,
@@ -246,3 +248,72 @@ def test_a_bad_topics_setting_is_refused_by_name(sample):
     done = cx("topics", "--config", str(bad), cwd=config.parent)
     assert done.returncode == 1
     assert "[topics] colour: unknown key; the keys are count, min_size" in done.stderr
+
+
+# Content words of the sample's main complaint themes (cxlens.sample.comments; the
+# per-category complaints are each under MAIN_SHARE), written by hand from their
+# sentences: a topic named after a theme must carry one of them.
+THEME_WORDS = {
+    "waiting": {"排队", "人理", "在线", "半小时", "占线", "电话", "邮件", "回复", "两天", "chat",
+                "queue", "waited", "hour", "phone", "busy", "line", "email", "answer", "days"},
+    "repeat": {"反复", "解释", "三遍", "同一个", "解决", "explain", "problem", "ticket",
+               "marked", "solved", "fixed"},
+    "discourage": {"售后", "价格", "服务", "便宜", "跟不上", "负责", "找", "sales", "buy",
+                   "cheap", "service", "responsibility", "wrong"},
+}  # fmt: skip
+# a sentence is a main complaint when it wrote this share of its language's negative comments
+MAIN_SHARE = 0.05
+
+
+def generated_sentences(comments: pd.DataFrame) -> pd.DataFrame:
+    """theme and sentence per comment: the complaint sentence of the generator it holds."""
+    found = pd.DataFrame({"theme": None, "sentence": None}, index=comments.index)
+    pools = {**generator.COMPLAINTS, "discourage": generator.DISCOURAGE}
+    for theme, by_language in pools.items():
+        for sentence in (s for sentences in by_language.values() for s in sentences):
+            holds = comments["text"].str.contains(sentence, regex=False)
+            found.loc[holds, ["theme", "sentence"]] = (theme, sentence)
+    return found
+
+
+def test_each_main_complaint_lands_in_one_topic_named_by_its_words(sample):
+    # A theme's sentences share no words ("排队半小时没人理", "电话占线", "邮件两天才回复"
+    # are all "waiting"), which no word-based model can join, so each main sentence of a
+    # theme is checked: most of its negative comments in one topic, named by its theme.
+    _, settings, warehouse = sample
+    analysis = analysed(warehouse, settings)
+    negative = analysis.comments[analysis.comments["negative"]]
+    negative = negative.join(generated_sentences(negative))
+    labels = analysis.topics.set_index("topic")["label"]
+
+    per_sentence = negative.groupby(["language", "theme", "sentence"]).size().rename("n")
+    share = per_sentence / per_sentence.groupby(level="language").transform("sum")
+    main = share[share >= MAIN_SHARE].reset_index()
+    main = main[main["theme"].isin(list(THEME_WORDS))]
+    assert set(main["theme"]) == set(THEME_WORDS)  # every theme has a main sentence
+    for row in main.itertuples():
+        rows = negative[negative["sentence"] == row.sentence]
+        counts = rows["topic"].value_counts()
+        assert counts.iloc[0] >= 0.7 * len(rows), (row.sentence, counts.to_dict())
+        label = labels[counts.index[0]]
+        assert set(label.split(" / ")) & THEME_WORDS[row.theme], (row.sentence, label)
+
+
+def test_neutral_scores_never_count_as_negative(sample):
+    _, settings, warehouse = sample
+    comments = analysed(warehouse, settings).comments
+    neutral = sql(
+        warehouse,
+        "SELECT response_id FROM survey_responses WHERE trim(comment) <> '' AND "
+        "((kind = 'csat' AND score = 3) OR (kind = 'nps' AND score IN (7, 8)))",
+    )["response_id"].astype(str)
+    assert len(neutral) > 100
+    rows = comments[comments["comment_id"].isin(set(neutral))]
+    assert len(rows) == len(neutral) and not rows["negative"].any()
+    # and the sample's neutral sentences ("还行吧，就是有点慢") teach no topic its name
+    names = " / ".join(analysis_labels(warehouse, settings)).split(" / ")
+    assert not {"一般", "有点", "还行", "不错", "慢", "没", "根本", "ok", "slow"} & set(names)
+
+
+def analysis_labels(warehouse, settings) -> list[str]:
+    return analysed(warehouse, settings).topics["label"].tolist()

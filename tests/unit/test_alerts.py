@@ -17,13 +17,12 @@ from test_metrics_fixtures import settings as plain_settings
 from test_metrics_fixtures import warehouse_with
 
 from cxlens.errors import ConfigError
-from cxlens.insights import alerts
+from cxlens.insights import alert_rules
 from cxlens.insights.actions import Scope
-from cxlens.insights.alerts import (
+from cxlens.insights.alert_rules import (
     FIRED,
     NOISE,
     QUIET,
-    WORDS,
     Rule,
     check_alerts,
     check_settings,
@@ -31,8 +30,8 @@ from cxlens.insights.alerts import (
     judge,
     redacted,
     topic_growth,
-    view_of,
 )
+from cxlens.insights.alerts import WORDS, alerts_view, view_of
 from cxlens.insights.cards import Reading
 
 Z = 1.959963984540054
@@ -266,9 +265,9 @@ def test_a_kpi_without_data_is_reported_not_checked_and_the_scope_end_moves_the_
     # As of Saturday 2 March the last complete week is W08 (19–25 Feb) against W07.
     result = check_alerts(warehouse, settings, Scope(window=(None, date(2024, 3, 2))))
     nps, csat = result.checks
-    assert (nps.state, nps.reason) == (alerts.NO_DATA, "no_kpi_data")
+    assert (nps.state, nps.reason) == (alert_rules.NO_DATA, "no_kpi_data")
     assert (csat.period, csat.value, csat.previous) == ("2024-W08", 0.9, None)
-    assert csat.state == alerts.NO_DATA  # no week before to compare with
+    assert csat.state == alert_rules.NO_DATA  # no week before to compare with
     view = view_of(result, settings, "en")
     assert "Rule 1 (NPS under +0.0 in a week) was not checked: no NPS data" in view.lines[1]
 
@@ -323,14 +322,14 @@ def test_the_view_leads_with_fired_alerts_then_the_count(tmp_path):
         survey_responses=answers("a", 90, 10, "2024-02-28") + answers("b", 70, 30, "2024-03-06"),
     )
     settings = with_rules({"metric": "csat", "drop": 0.05}, {"metric": "csat", "below": 0.5})
-    english = alerts.alerts_view(warehouse, settings, "en", Scope())
+    english = alerts_view(warehouse, settings, "en", Scope())
     assert english.fired
     assert english.lines == [
         "CSAT fell from 90.0% to 70.0% (-20.0 pp) in 2024-W10 against 2024-W09, n 100: "
         "rule 1 (CSAT down 5.0 pp or more, week on week, beyond noise) fired.",
         "Rules checked: 2; fired: 1.",
     ]
-    chinese = alerts.alerts_view(warehouse, settings, "zh", Scope())
+    chinese = alerts_view(warehouse, settings, "zh", Scope())
     assert chinese.lines[1] == "共检查 2 条规则，1 条触发。"
     table = chinese.tables[0].frame
     assert list(table.columns[:3]) == ["规则", "条件", "分组"]
@@ -339,7 +338,7 @@ def test_the_view_leads_with_fired_alerts_then_the_count(tmp_path):
 
 
 def test_no_rule_firing_says_so():
-    result = alerts.AlertResult([], [], {}, date(2024, 3, 10))
+    result = alert_rules.AlertResult([], [], {}, date(2024, 3, 10))
     view = view_of(result, plain_settings(), "en")
     assert (view.fired, view.lines) == (False, ["Rules checked: 0; none fired."])
 

@@ -150,7 +150,8 @@ def test_bonferroni_widens_each_agents_interval(tmp_path):
 def test_team_needs_by_hand(tmp_path):
     # W: all three agents weak (60/120 = 0.5) against the rest of the desk 1120/1380.
     # X: two of four agents weak (20/40 each against 0.86 for the rest of X): half flagged.
-    # Y: the baseline, 0.8 everywhere.
+    # Y: the baseline, 0.8 everywhere. One cell (refund × email), so the team against
+    # the desk reads the same by category, by channel and over all.
     warehouse = desk(
         tmp_path,
         [
@@ -165,6 +166,8 @@ def test_team_needs_by_hand(tmp_path):
     found = set(zip(needs["team"], needs["dimension"], needs["rule"], strict=True))
     assert found == {
         ("W", "category", "team_vs_desk"),
+        ("W", "channel", "team_vs_desk"),
+        ("W", "all", "team_vs_desk"),
         ("X", "category", "half_of_agents"),
         ("X", "channel", "half_of_agents"),
         ("X", "all", "half_of_agents"),

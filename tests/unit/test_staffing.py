@@ -217,6 +217,7 @@ def test_the_settings_defaults():
         "within_seconds": 20.0,
         "shrinkage": 0.0,
         "max_occupancy": 1.0,
+        "open_hours": "business_hours",
     }
     assert check_settings(completed) == completed  # loading twice changes nothing
 
@@ -245,6 +246,11 @@ def test_one_handle_time_serves_every_channel():
         ),
         ({"aht_seconds": {"chat": 0}}, "[staffing] aht_seconds for chat must be more than 0"),
         ({"aht_seconds": "6 minutes"}, "[staffing] aht_seconds must be seconds"),
+        (
+            {"open_hours": "24/7"},
+            '[staffing] open_hours must be "business_hours" (plan the opening hours) or '
+            "\"always\" (plan every hour), not '24/7'",
+        ),
     ],
 )
 def test_bad_settings_name_the_key_and_what_is_allowed(section, message):

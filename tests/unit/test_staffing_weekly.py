@@ -7,12 +7,13 @@ comment gives the local time that decides the weekday and the interval.
 import math
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from cxlens.actions.staffing import staff_interval, weekly_staffing
 from cxlens.errors import WarehouseError
 from cxlens.insights.actions import Scope
-from cxlens.insights.staffing import WORDS, build_view, gap_stretches, plan_frame
+from cxlens.insights.staffing import WORDS, _stretch_line, build_view, gap_stretches, plan_frame
 from cxlens.settings import Settings
 from helpers_raw import clean_rows
 
@@ -150,31 +151,46 @@ def test_a_channel_filter_outside_the_staffed_channels_is_refused(warehouse):
 def test_the_view_names_the_short_interval(warehouse):
     """Phone on Monday 00:00 (0.5 calls) and chat on Tuesday 10:00 (0.5 calls at 600 s:
     1 − (1/6)·e^(−(5/6)·20/600) ≈ 83.8 % with one agent) each need 1 and saw nobody
-    reply: 1 short each, the earlier in the week first. Phone on Monday 09:00 needs 1 and
-    saw 1: no gap."""
+    reply: 1 short each, for 30 minutes, 0.5 agent-hours a week; the earlier in the week
+    first. Phone on Monday 09:00 needs 1 and saw 1: even. Monday 09:30 has no call but
+    a1's reply in week 2: 0.5 seen, 0 needed, over by half an agent."""
     plan = weekly_staffing(warehouse, settings(), LAST_DAY)
     stretches = gap_stretches(plan)
-    short = stretches[stretches["gap"] >= 1]
+    short = stretches[stretches["kind"] == "short"]
     assert short[["channel", "weekday", "start", "end"]].values.tolist() == [
         ["phone", 1, 0, 30],
         ["chat", 2, 600, 630],
     ]
-    assert short[["agents", "observed", "gap"]].values.tolist() == [[1, 0.0, 1.0], [1, 0.0, 1.0]]
-    nine = stretches[(stretches["channel"] == "phone") & (stretches["start"] == 540)]
-    assert nine["gap"].tolist() == [0.0]
+    assert short[["agents", "observed", "gap", "agent_hours"]].values.tolist() == [
+        [1, 0.0, 1.0, 0.5],
+        [1, 0.0, 1.0, 0.5],
+    ]
+    over = stretches[stretches["kind"] == "over"]
+    assert over[["channel", "weekday", "start", "end", "gap"]].values.tolist() == [
+        ["phone", 1, 570, 600, -0.5]
+    ]
+    # 00:30 to 09:30 on phone is even throughout (no call and nobody seen, then 09:00)
+    monday = stretches[(stretches["channel"] == "phone") & (stretches["weekday"] == 1)]
+    assert monday[["start", "end", "kind", "gap"]].values.tolist() == [
+        [0, 30, "short", 1.0],
+        [570, 600, "over", -0.5],
+        [30, 570, "even", 0.0],
+        [600, 1440, "even", 0.0],
+    ]
 
     english = build_view(plan, "en")
     assert english.lines[0] == (
-        "Mondays 00:00–00:30 need 1 phone agent for 80 % answered in 20 s; the last 2 weeks "
-        "averaged 0 on shift — 1 short."
+        "Mondays 00:00–00:30: 1 phone agent short on average — 1 needed for 80 % answered "
+        "in 20 s, 0 seen on shift over the last 2 weeks (0.5 agent-hours a week)."
     )
     chinese = build_view(plan, "zh")
     assert chinese.lines[0] == (
-        "每周一 00:00–00:30 需要 1 名电话坐席，才能做到 20 秒内接起 80%；过去 2 周平均在岗 0 名，"
-        "缺 1 名。"
+        "每周一 00:00–00:30：电话坐席平均缺 1 名——要做到 20 秒内接起 80% 需要 1 名，"
+        "过去 2 周平均在岗 0 名（每周共缺 0.5 坐席小时）。"
     )
     assert [t.key for t in english.tables] == ["staffing_gaps", "staffing_plan"]
     assert len(english.figures) == 2 and "2024-03-04" in english.method
+    assert "every interval of every day is planned" in english.method
 
 
 def test_the_plan_table_speaks_the_readers_language(warehouse):
@@ -190,3 +206,173 @@ def test_the_plan_table_speaks_the_readers_language(warehouse):
 def test_every_word_exists_in_both_languages():
     assert set(WORDS["en"]) == set(WORDS["zh"])
     assert all(WORDS["zh"][key].strip() for key in WORDS["zh"])
+
+
+# Opening hours: Monday opens at 09:15 (so 09:00–09:30 is partly open and planned),
+# Tuesday 10:30–18:00, the rest of the week closed; Monday 2024-03-11 is a holiday.
+HOURS = {"mon": ["09:15-12:00"], "tue": ["10:30-18:00"], "holidays": ["2024-03-11"]}
+
+
+def open_settings(hours=HOURS, **staffing):
+    return Settings(timezone="Asia/Shanghai", business_hours=hours, staffing=staffing)
+
+
+def erlang_c_level(calls, aht, agents, minutes=30, within=20):
+    """Service level by the textbook sum (independent of the module's recursion)."""
+    traffic = calls * aht / (minutes * 60)
+    top = traffic**agents / math.factorial(agents) * agents / (agents - traffic)
+    below = sum(traffic**k / math.factorial(k) for k in range(agents))
+    waiting = top / (below + top)
+    return 1 - waiting * math.exp(-(agents - traffic) * within / aht)
+
+
+def test_only_open_intervals_are_planned(warehouse):
+    plan = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    assert plan.open_hours and plan.holidays == [date(2024, 3, 11)]
+    opened = plan.table.set_index(["channel", "weekday", "start"])["open"]
+    assert opened[("phone", 1, 9 * 60)]  # 09:00–09:30: open from 09:15, so planned
+    assert not opened[("phone", 1, 8 * 60 + 30)]
+    assert opened[("phone", 1, 11 * 60 + 30)] and not opened[("phone", 1, 12 * 60)]
+    assert not opened[("chat", 2, 10 * 60)] and opened[("chat", 2, 10 * 60 + 30)]
+    assert not opened[("phone", 3, 12 * 60)]  # Wednesday is closed all day
+    # per channel: Monday 6 intervals (09:00–12:00), Tuesday 15 (10:30–18:00)
+    assert opened.groupby(level="channel").sum().to_dict() == {"chat": 21, "phone": 21}
+
+
+def test_closed_hours_contacts_wait_for_opening(warehouse):
+    """Mondays: only 03-04 counts (03-11 is a holiday, so T2 and its reply are left out).
+    T1 arrives at 09:10 (open interval); T3 at 00:05 while closed waits for 09:00–09:30.
+    Tuesdays 03-05 and 03-12: T5 (chat, 10:00, closed) waits for 10:30, 1 over 2 days."""
+    plan = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    nine = row(plan, "phone", 1, 9 * 60)
+    assert (nine["arrivals"], nine["waiting"], nine["calls"]) == (1.0, 1.0, 2.0)
+    midnight = row(plan, "phone", 1, 0)
+    assert (midnight["arrivals"], midnight["calls"], midnight["agents"]) == (1.0, 0.0, 0)
+    assert math.isnan(midnight["gap"]) and math.isnan(midnight["service_level"])
+    chat = row(plan, "chat", 2, 10 * 60 + 30)
+    assert (chat["arrivals"], chat["waiting"], chat["calls"]) == (0.0, 0.5, 0.5)
+    assert row(plan, "chat", 2, 10 * 60)["calls"] == 0.0
+    # moved, not lost: each channel's planned contacts are its arrivals
+    sums = plan.table.groupby("channel")[["arrivals", "calls"]].sum()
+    assert sums.loc["phone"].tolist() == [2.0, 2.0] and sums.loc["chat"].tolist() == [0.5, 0.5]
+
+
+def test_the_opening_interval_is_staffed_for_its_wait(warehouse):
+    """2 calls at 360 s in 30 min (0.4 erlangs): one agent answers 61 % in 20 s, two 94 %;
+    the interval's own call alone needs one. Seen: a1 and a2 on the one Monday, 2."""
+    assert erlang_c_level(2, 360, 1) < 0.8 <= erlang_c_level(2, 360, 2)
+    plan = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    nine = row(plan, "phone", 1, 9 * 60)
+    assert (nine["agents"], nine["agents_without_waiting"]) == (2, 1)
+    assert nine["service_level"] == pytest.approx(erlang_c_level(2, 360, 2))
+    assert (nine["observed_agents"], nine["gap"]) == (2.0, 0.0)
+    assert row(plan, "phone", 1, 9 * 60 + 30)["observed_agents"] == 0.0  # 03-11: a holiday
+
+
+def test_the_view_reports_the_wait_and_the_open_hours_total(warehouse):
+    """Phone needs 2 agents for the one 09:00–09:30 interval: 1 agent-hour, and 2 agents
+    were seen there: 1 agent-hour. Chat needs 1 agent for Tuesday 10:30–11:00."""
+    plan = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    view = build_view(plan, "en")
+    assert (
+        "Phone: contacts that arrive while the desk is closed wait for opening, 1 a week; the "
+        "most, 1, for Mondays 09:00–09:30, which then needs 2 agents (1 for its own arrivals)."
+    ) in view.lines
+    assert (
+        "The week needs 1 agent-hours on phone; 1 seen on shift in open hours (agents "
+        "replying to its tickets: one on shift who sent no reply is not seen)."
+    ) in view.lines
+    assert any(
+        line.startswith("The week needs 0.5 agent-hours on chat; 0 seen") for line in view.lines
+    )
+    assert [t.key for t in view.tables] == ["staffing_gaps", "staffing_waiting", "staffing_plan"]
+    waiting = view.tables[1].frame
+    assert waiting.values.tolist() == [
+        ["Phone", "Mon", "09:00–09:30", 1.0, 1.0, 2, 1],
+        ["Chat", "Tue", "10:30–11:00", 0.5, 0.0, 1, 0],  # no own arrival: none alone
+    ]
+    assert "Holidays (2024-03-11) are left out" in view.method
+    assert "first open interval's arrivals" in view.method
+    heat = view.figures[0].data[0]  # phone: closed intervals left blank, open ones filled
+    for weekday, values in enumerate(heat.z, start=1):
+        for clock, value in zip(heat.x, values, strict=True):
+            start = int(clock[:2]) * 60 + int(clock[3:])
+            assert math.isnan(value) != bool(row(plan, "phone", weekday, start)["open"])
+
+
+def test_an_overnight_shift_opens_the_next_morning_and_waits_wrap_round(warehouse):
+    """Sunday 22:00–06:00 runs into Monday: T3 (Monday 00:05) arrives while open. T1 and
+    T2 (Monday 09:10, 09:29) and T5 (Tuesday 10:00) arrive closed and wait for Sunday
+    22:00, the next opening; the week's last opening then wraps to its first."""
+    plan = weekly_staffing(warehouse, open_settings({"sun": ["22:00-06:00"]}), LAST_DAY)
+    assert row(plan, "phone", 1, 0)[["arrivals", "calls"]].tolist() == [0.5, 0.5]
+    assert row(plan, "phone", 7, 22 * 60)["waiting"] == 1.0
+    assert row(plan, "chat", 7, 22 * 60)["waiting"] == 0.5
+    assert row(plan, "phone", 1, 5 * 60 + 30)["open"] and not row(plan, "phone", 1, 6 * 60)["open"]
+
+    monday_only = weekly_staffing(warehouse, open_settings({"mon": ["09:00-09:30"]}), LAST_DAY)
+    assert row(monday_only, "chat", 1, 9 * 60)["waiting"] == 0.5  # Tuesday's T5, a week on
+    assert row(monday_only, "phone", 1, 9 * 60)["waiting"] == 0.5  # T3 at 00:05, same day
+
+
+def test_always_plans_every_interval_as_without_opening_hours(warehouse):
+    """open_hours = "always" ignores [business_hours], holidays included: the same plan as a
+    project with no opening hours."""
+    always = weekly_staffing(warehouse, open_settings(open_hours="always"), LAST_DAY)
+    plain = weekly_staffing(warehouse, settings(), LAST_DAY)
+    assert not always.open_hours and always.holidays == []
+    assert always.table["open"].all()
+    assert always.table["calls"].tolist() == plain.table["calls"].tolist()
+    assert always.table["waiting"].sum() == 0.0
+    assert 'open_hours = "always"' in build_view(always, "en").method
+    assert "每个时段都排班" in build_view(always, "zh").method
+
+
+def hand_plan(rows):
+    """A plan whose table is written by hand: (weekday, start hour, open, agents, seen)
+    for chat in 60-minute intervals."""
+    from cxlens.actions.staffing import WeeklyStaffing, check_settings
+
+    table = pd.DataFrame(rows, columns=["weekday", "hour", "open", "agents", "observed_agents"])
+    table = table.assign(
+        channel="chat",
+        start=table["hour"] * 60,
+        calls=1.0,
+        gap=(table["agents"] - table["observed_agents"]).where(table["open"]),
+    )
+    section = check_settings({"interval_minutes": 60})
+    return WeeklyStaffing(table, date(2024, 3, 4), date(2024, 3, 17), 2, ["chat"], section)
+
+
+def test_stretches_merge_same_sign_neighbours_largest_shortfall_first():
+    plan = hand_plan(
+        [
+            (1, 9, True, 2, 1.0),  # short 1  ┐ one stretch 09–11: 3 agent-hours, 1.5 a hour
+            (1, 10, True, 3, 1.0),  # short 2 ┘
+            (1, 11, True, 2, 1.8),  # even (0.2)
+            (1, 12, True, 2, 1.0),  # short 1, alone: the closed hour after it breaks it
+            (1, 13, False, 0, 0.0),  # closed
+            (1, 14, True, 2, 1.0),  # short 1, alone
+            (1, 15, True, 1, 2.5),  # over 1.5
+            (2, 9, True, 3, 1.0),  # Tuesday 09–11: short 2 + 2 = 4 agent-hours
+            (2, 10, True, 3, 1.0),
+            (2, 11, True, 1, 0.6),  # short 0.4: under half an agent, even
+        ]
+    )
+    stretches = gap_stretches(plan)
+    assert stretches[["weekday", "start", "end", "kind", "agent_hours"]].values.tolist() == [
+        [2, 540, 660, "short", 4.0],
+        [1, 540, 660, "short", 3.0],
+        [1, 720, 780, "short", 1.0],
+        [1, 840, 900, "short", 1.0],
+        [1, 900, 960, "over", -1.5],
+        [2, 660, 720, "even", pytest.approx(0.4)],  # even last, the larger gap first
+        [1, 660, 720, "even", pytest.approx(0.2)],
+    ]
+    monday = stretches.iloc[1]
+    assert (monday["agents_low"], monday["agents_high"], monday["gap"]) == (2, 3, 1.5)
+    line = _stretch_line(WORDS["en"]["short"], next(stretches.iloc[[1]].itertuples()), plan, "en")
+    assert line == (
+        "Mondays 09:00–11:00: 1.5 chat agents short on average — 2–3 needed for 80 % answered "
+        "in 20 s, 1 seen on shift over the last 2 weeks (3 agent-hours a week)."
+    )

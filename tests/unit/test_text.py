@@ -13,6 +13,7 @@ from cxlens.models.text import (
     CHINESE_STOP_WORDS,
     DEFAULTS,
     check_settings,
+    content_words,
     detect_language,
     stop_words,
     tokenised,
@@ -80,9 +81,38 @@ def test_a_stated_language_wins_and_unknown_ones_fall_back_to_the_text():
 
 
 def test_a_chinese_sentence_becomes_jieba_words_without_stop_words():
-    # jieba: 我 的 洗衣机 漏水 了 ， 客服 也 不 回复
+    # jieba: 我 的 洗衣机 漏水 了 ， 客服 也 不 回复 (不 is a negation word)
     words = tokens("我的洗衣机漏水了，客服也不回复", "zh", stop_words())
-    assert words == ["洗衣机", "漏水", "客服", "不", "回复"]
+    assert words == ["洗衣机", "漏水", "客服", "回复"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "kept"),
+    [
+        ("还行吧，就是有点慢。", "zh", []),  # jieba: 还行 吧 ， 就是 有点 慢 。
+        (
+            "问题解决了，但过程一般。",
+            "zh",
+            ["问题", "解决", "过程"],
+        ),  # 问题 解决 了 ， 但 过程 一般 。
+        (
+            "说解决了，其实根本没解决。",
+            "zh",
+            ["解决", "解决"],
+        ),  # 说 解决 了 ， 其实 根本 没 解决 。
+        ("OK in the end, but slow.", "en", []),
+        ("Took two days to get an answer", "en", ["days", "answer"]),
+    ],
+)
+def test_words_that_judge_grade_deny_or_fill_leave_topics(text, language, kept):
+    assert tokens(text, language, stop_words()) == kept
+
+
+def test_content_words_are_chinese_nouns_and_verbs_and_never_judging_words():
+    # jieba.posseg tags alone: 回复 v, 邮件 n, 便宜 a, 半小时 b; 一般 and 根本 are judging words
+    words = ["回复", "邮件", "便宜", "半小时", "一般", "根本"]
+    assert content_words(words, "zh") == [True, True, False, False, False, False]
+    assert content_words(["refund", "slow", "the", "queue"], "en") == [True, False, False, True]
 
 
 def test_without_a_stop_list_only_punctuation_goes():
@@ -92,7 +122,7 @@ def test_without_a_stop_list_only_punctuation_goes():
 
 def test_english_words_are_lower_cased_and_stop_words_dropped():
     words = tokens("The Phone line was BUSY every time I called!", "en", stop_words())
-    assert words == ["phone", "line", "busy", "time", "called"]
+    assert words == ["phone", "line", "busy", "called"]  # "time" is a filler word
 
 
 def test_feeling_words_and_extra_stop_words_leave_topics():
@@ -106,13 +136,15 @@ def test_tokenised_keeps_the_index_and_cuts_repeats_alike():
     texts = pd.Series(["退款很慢", "Refund is slow", "退款很慢"], index=[10, 11, 12])
     languages = pd.Series(["zh", "en", "zh"], index=[10, 11, 12])
     cut = tokenised(texts, languages, stop_words())
-    # jieba: 退款 很 慢 (很 is a stop word); "is" is an English stop word
-    assert cut.to_dict() == {10: "退款 慢", 11: "refund slow", 12: "退款 慢"}
+    # jieba: 退款 很 慢 (很 is a stop word, 慢 a judging word); "is" is an English stop
+    # word, "slow" a judging one
+    assert cut.to_dict() == {10: "退款", 11: "refund", 12: "退款"}
 
 
 def test_the_chinese_stop_list_holds_function_words_only():
     assert {"的", "了", "是", "我们"} <= CHINESE_STOP_WORDS
     assert not {"慢", "退款", "快递", "不", "没"} & CHINESE_STOP_WORDS
+    assert {"慢", "不", "没", "一般", "有点", "还行", "不错", "根本"} <= stop_words()
 
 
 def test_every_phrase_of_the_view_is_in_both_languages():

@@ -1,9 +1,11 @@
 """Reading comments: labels from scores and ratings, dimensions from tickets and customers.
 
-A tiny warehouse written by hand; every expected label follows the KPI rules by hand:
-CSAT on 1–5 counts 4 and 5 as satisfied (top two boxes), NPS 9–10 are promoters and
-0–6 detractors (7–8 and CES stay unlabelled), and a review is positive from a rating of
-4 and negative up to 2 (the [topics] defaults).
+A tiny warehouse written by hand; every expected tone follows the rules by hand: CSAT on
+1–5 counts 4 and 5 as satisfied (top two boxes, positive), 1 and 2 as negative (the two
+bottom boxes) and 3 as neutral; NPS 9–10 are promoters (positive), 0–6 detractors
+(negative), 7–8 passives (neutral); CES has no tone; a review is positive from a rating of
+4, negative up to 2 and neutral between (the [topics] defaults). Only positive and negative
+comments get a label (1/0) for the sentiment model.
 """
 
 import duckdb
@@ -51,9 +53,13 @@ def con():
 def test_survey_comments_are_labelled_by_their_score(con):
     comments = read_comments(con, Settings()).set_index("comment_id")
     assert list(comments.index) == ["r1", "r2", "r3", "r4", "r5", "r6", "r7"]  # blanks left out
+    assert comments["tone"].to_dict() == {
+        "r1": "positive", "r2": "neutral", "r3": "positive", "r4": "positive",
+        "r5": "neutral", "r6": "negative", "r7": None,
+    }  # fmt: skip
     labels = comments["label"].astype(object).where(comments["label"].notna(), None)
     assert labels.to_dict() == {
-        "r1": 1, "r2": 0, "r3": 1, "r4": 1, "r5": None, "r6": 0, "r7": None
+        "r1": 1, "r2": None, "r3": 1, "r4": 1, "r5": None, "r6": 0, "r7": None
     }  # fmt: skip
     assert comments["origin"].unique().tolist() == ["survey"]
 
@@ -75,7 +81,35 @@ def test_dimensions_come_from_the_answer_then_its_ticket_and_customer(con):
 def test_a_csat_setting_moves_the_satisfied_threshold(con):
     settings = Settings(csat={"satisfied_from": 5})
     comments = read_comments(con, settings).set_index("comment_id")
-    assert comments.loc["r3", "label"] == 0  # a 4 is no longer satisfied
+    assert comments.loc["r3", "tone"] == "neutral"  # a 4: no longer satisfied, not bottom
+    assert pd.isna(comments.loc["r3", "label"])
+
+
+def test_a_csat_in_the_bottom_boxes_of_its_scale_is_negative():
+    # 1–10 has ten points: three top boxes (8–10) satisfied, three bottom boxes (1–3) negative
+    con = duckdb.connect(":memory:")
+    con.execute(
+        """
+        CREATE TABLE survey_responses AS SELECT * FROM (VALUES
+            ('a', 'csat', 3.0, 1.0, 10.0, 'x', TIMESTAMP '2025-06-01 10:00'),
+            ('b', 'csat', 4.0, 1.0, 10.0, 'x', TIMESTAMP '2025-06-01 10:00'),
+            ('c', 'csat', 7.0, 1.0, 10.0, 'x', TIMESTAMP '2025-06-01 10:00'),
+            ('d', 'csat', 8.0, 1.0, 10.0, 'x', TIMESTAMP '2025-06-01 10:00'),
+            ('e', 'csat', 2.0, NULL, NULL, 'x', TIMESTAMP '2025-06-01 10:00'),
+            ('f', 'csat', 3.0, NULL, NULL, 'x', TIMESTAMP '2025-06-01 10:00')
+        ) v(response_id, kind, score, scale_min, scale_max, comment, responded_at_local)
+        """
+    )
+    con.execute("ALTER TABLE survey_responses ADD COLUMN ticket_id VARCHAR")
+    con.execute("ALTER TABLE survey_responses ADD COLUMN customer_id VARCHAR")
+    con.execute("ALTER TABLE survey_responses ADD COLUMN agent_id VARCHAR")
+    con.execute("ALTER TABLE survey_responses ADD COLUMN channel VARCHAR")
+    comments = read_comments(con, Settings()).set_index("comment_id")
+    # e and f have no scale: the CSAT default 1–5, where 2 is a bottom box and 3 is not
+    assert comments["tone"].to_dict() == {
+        "a": "negative", "b": "neutral", "c": "neutral", "d": "positive",
+        "e": "negative", "f": "neutral",
+    }  # fmt: skip
 
 
 def test_reviews_are_labelled_by_rating_and_keep_their_language(con):
@@ -93,6 +127,7 @@ def test_reviews_are_labelled_by_rating_and_keep_their_language(con):
     reviews = comments[comments["origin"] == "comments"]
     labels = reviews["label"].astype(object).where(reviews["label"].notna(), None)
     assert labels.to_dict() == {"p1": 1, "p2": None, "p3": 0, "p4": None}
+    assert reviews["tone"].tolist() == ["positive", "neutral", "negative", None]
     assert reviews["channel"].tolist() == ["app_store", "weibo", "app_store", "weibo"]
     assert reviews["segment"].tolist()[:2] == ["vip", "new"]
     assert reviews["language"].tolist() == ["en", "zh", "en", "zh"]  # p4: stated zh-CN wins
@@ -123,7 +158,7 @@ def test_without_labels_enough_or_shipped_models_the_error_says_what_to_do(con, 
     with pytest.raises(ModelError) as error:
         topics.analyse_comments(con, Settings())
     assert str(error.value).startswith(
-        "too few labelled comments to fit a sentiment model: 3 positive and 2 negative; "
+        "too few labelled comments to fit a sentiment model: 3 positive and 1 negative; "
     )
     assert str(error.value).endswith(
         "; and no shipped sentiment model is installed for every language of the comments "

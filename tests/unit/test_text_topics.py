@@ -9,14 +9,16 @@ against the same GROUP BY written in DuckDB SQL over the same frame.
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from cxlens.errors import ModelError
 from cxlens.insights.actions import Scope
 from cxlens.insights.topics import _examples, negative_by
-from cxlens.models.text import stop_words, tokenised
-from cxlens.models.topics import TopicModel, in_scope
+from cxlens.models.text import content_words, stop_words, tokenised
+from cxlens.models.topics import TopicModel, class_tfidf, evenly_spread, in_scope
 
 REFUNDS = [
     "退款十天了还没到账",
@@ -102,11 +104,55 @@ def test_too_few_texts_for_a_topic_is_a_model_error():
         TopicModel(min_size=5).fit(pd.Series(["退款 慢", "快递 慢"]))
 
 
-def test_summary_labels_a_topic_by_its_three_strongest_terms():
+def test_summary_labels_a_topic_by_its_content_words():
     model, _ = fitted(REFUNDS + DELIVERIES, "zh")
     summary = model.summary
-    assert summary["label"].tolist() == [" / ".join(k[:3]) for k in model.keywords_]
+    # the label's words are among the keywords, and each is a noun or verb
+    for label, keywords in zip(summary["label"], model.keywords_, strict=True):
+        words = label.split(" / ")
+        assert 2 <= len(words) <= 3 and set(words) <= set(keywords)
+        assert all(content_words(words, "zh"))
     assert summary["size"].tolist() == model.sizes_
+
+
+INSTALLS = [
+    "安装师傅迟到了",
+    "安装预约改了三次",
+    "师傅安装完就走了",
+    "预约安装一直没人来",
+    "安装师傅没带工具",
+    "安装费用收得太多",
+]
+
+
+def test_a_word_every_theme_carries_names_no_topic():
+    # "订单" opens every comment of three themes: it cannot tell one topic from another
+    texts = ["订单" + text for text in REFUNDS + DELIVERIES + INSTALLS]
+    model, words = fitted(texts, "zh", count=3, min_size=3)
+    assert all("订单" not in keywords for keywords in model.keywords_)
+    placed = model.assign(words)
+    themes = [placed[:6], placed[6:12], placed[12:]]
+    assert [len(set(theme)) for theme in themes] == [1, 1, 1]
+    assert len({theme[0] for theme in themes}) == 3
+
+
+def test_class_tfidf_by_hand():
+    # five documents, three terms a b c; documents 0-1 in topic 0, 2-4 in topic 1
+    present = sparse.csr_matrix([[1, 1, 0], [1, 0, 0], [0, 1, 1], [0, 0, 1], [0, 0, 1]], dtype=bool)
+    ours = class_tfidf(present, np.array([0, 0, 1, 1, 1]), 2)
+    # topic 0 holds a twice, b once (3 words); topic 1 b once, c three times (4 words);
+    # a term's count over all topics: a 2, b 2, c 3; mean words per topic 3.5
+    tf = np.array([[2 / 3, 1 / 3, 0], [0, 1 / 4, 3 / 4]])
+    idf = np.log([1 + 3.5 / 2, 1 + 3.5 / 2, 1 + 3.5 / 3])
+    assert ours == pytest.approx(tf * idf)
+
+
+def test_a_term_is_evenly_spread_when_its_topics_entropy_is_high():
+    # x: once in each of three topics (entropy 1); y: topic 0 only (0);
+    # z: twice in topic 0, once in topic 1: -(2/3 ln 2/3 + 1/3 ln 1/3) / ln 3 = 0.58
+    present = sparse.csr_matrix([[1, 1, 1], [0, 0, 1], [1, 0, 1], [1, 0, 0]], dtype=bool)
+    topic = np.array([0, 0, 1, 2])
+    assert evenly_spread(present, topic, 3).tolist() == [True, False, False]
 
 
 @pytest.fixture

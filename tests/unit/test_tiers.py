@@ -3,7 +3,8 @@
 As of 2025-03-31 (n = 10) a quintile score is 1 + floor(5 (k - 1) / 10) for rank k, worst
 first: ranks 1-2 → 1, 3-4 → 2, 5-6 → 3, 7-8 → 4, 9-10 → 5; tied values share their lowest
 rank. On the previous month's end, 2025-02-28, seven customers had bought (n = 7): ranks
-1-2 → 1, 3 → 2, 4-5 → 3, 6 → 4, 7 → 5.
+1-2 → 1, 3 → 2, 4-5 → 3, 6 → 4, 7 → 5. By default R and M are quintiles and F takes the
+fixed edges 1, 2, 3, 4-5, 6+ purchase days → 1..5.
 
 Customer  completed orders (local day, amount)          as of 03-31: R days, F days, M
 A         01-10 200; 03-30 100 + 50 (one day)            1, 2, 350
@@ -27,10 +28,12 @@ import pytest
 
 from cxlens.actions.tiers import (
     NOT_YET,
+    LoyaltyTiers,
     check_settings,
     customer_rfm,
     edge_scores,
     loyalty_tiers,
+    movement_matrix,
     quintile_scores,
 )
 from cxlens.errors import WarehouseError
@@ -68,13 +71,24 @@ SEGMENTS = {"A": "vip", "B": "vip", "C": "basic", "D": "vip", "E": "basic", "F":
 
 # scored by hand (module docstring)
 R_NOW = dict(A=4, B=5, C=2, D=2, E=1, F=3, G=1, H=4, I=3, J=5)
-F_NOW = dict(A=3, B=1, C=4, D=3, E=1, F=1, G=5, H=1, I=1, J=4)
 M_NOW = dict(A=4, B=2, C=5, D=5, E=1, F=2, G=4, H=1, I=3, J=3)
-TIERS_NOW = dict(A="loyal", B="new", C="cannot lose", D="at risk", E="lost", F="hibernating",
-                 G="cannot lose", H="potential loyalists", I="hibernating", J="champions")  # fmt: skip
-# 2025-02-28: A r3 f1 m2; C r3 f4 m4; D r2 f3 m5; E r1 f1 m1; G r1 f5 m3; I r4 f1 m1; J r4 f3 m2
-TIERS_BEFORE = dict(A="hibernating", C="loyal", D="at risk", E="lost", G="at risk",
-                    I="potential loyalists", J="loyal")  # fmt: skip
+# default F, fixed edges on purchase days 2, 1, 3, 2, 1, 1, 4, 1, 1, 3
+F_NOW = dict(A=2, B=1, C=3, D=2, E=1, F=1, G=4, H=1, I=1, J=3)
+TIERS_NOW = dict(A="potential loyalists", B="new", C="at risk", D="hibernating", E="lost",
+                 F="hibernating", G="cannot lose", H="potential loyalists", I="hibernating",
+                 J="loyal")  # fmt: skip
+# 2025-02-28: A r3 f1 m2; C r3 f3 m4; D r2 f2 m5; E r1 f1 m1; G r1 f4 m3; I r4 f1 m1; J r4 f2 m2
+TIERS_BEFORE = dict(A="hibernating", C="loyal", D="hibernating", E="lost", G="at risk",
+                    I="potential loyalists", J="potential loyalists")  # fmt: skip
+
+# frequency = "quintiles": F by rank among 10 (five one-day buyers tie at rank 1 → 1)
+F_BY_QUINTILES = dict(A=3, B=1, C=4, D=3, E=1, F=1, G=5, H=1, I=1, J=4)
+TIERS_BY_QUINTILES = dict(A="loyal", B="new", C="cannot lose", D="at risk", E="lost",
+                          F="hibernating", G="cannot lose", H="potential loyalists",
+                          I="hibernating", J="champions")  # fmt: skip
+# 2025-02-28: as above but f: A 1, C 4, D 3, E 1, G 5, I 1, J 3
+BEFORE_BY_QUINTILES = dict(A="hibernating", C="loyal", D="at risk", E="lost", G="at risk",
+                           I="potential loyalists", J="loyal")  # fmt: skip
 
 
 @pytest.fixture
@@ -116,16 +130,36 @@ def test_rfm_values_count_completed_orders_only_and_days_not_orders(shop):
     assert rfm.loc["J", "last_order"] == date(2025, 3, 31)
 
 
-def test_quintile_scores_tiers_and_ties_match_the_hand_table(shop):
+def test_default_scores_and_tiers_match_the_hand_table(shop):
     tiers = tiers_of(shop)
     customers = tiers.customers.set_index("customer_id")
     assert customers["r"].to_dict() == R_NOW  # B and J tie on 0 days: both rank 9 → 5
-    assert customers["f"].to_dict() == F_NOW  # five one-day buyers tie at rank 1 → 1
+    assert customers["f"].to_dict() == F_NOW
     assert customers["m"].to_dict() == M_NOW
     assert customers["tier"].to_dict() == TIERS_NOW
     assert customers["previous_tier"].dropna().to_dict() == TIERS_BEFORE
     assert customers.loc[["B", "F", "H"], "previous_tier"].isna().all()
     assert (tiers.as_of, tiers.previous_end) == (date(2025, 3, 31), date(2025, 2, 28))
+    assert tiers.scoring == {"recency_days": "quintiles", "frequency": [2.0, 3.0, 4.0, 6.0],
+                             "monetary": "quintiles"}  # fmt: skip
+
+
+def test_default_frequency_edges_score_purchase_days():
+    # 1, 2, 3, 4-5, 6+ purchase days → 1..5
+    days = pd.Series([1, 2, 3, 4, 5, 6, 50])
+    assert edge_scores(days, check_settings({})["frequency"]).tolist() == [1, 2, 3, 4, 4, 5, 5]
+
+
+def test_frequency_by_quintiles_on_request(shop):
+    settings = Settings(tiers=check_settings({"frequency": "quintiles"}))
+    customers = tiers_of(shop, settings=settings).customers.set_index("customer_id")
+    assert customers["f"].to_dict() == F_BY_QUINTILES
+    assert customers["r"].to_dict() == R_NOW
+    assert customers["tier"].to_dict() == TIERS_BY_QUINTILES
+    assert customers["previous_tier"].dropna().to_dict() == BEFORE_BY_QUINTILES
+    view = build_view(tiers_of(shop, settings=settings), "en", "CNY")
+    # F takes 1, 3, 4, 5 only: 5 of 10 customers bought on one day
+    assert "Frequency takes only the scores 1, 3, 4, 5 here: 50.0% of customers" in view.method
 
 
 def test_quintile_scores_of_a_plain_ranking_and_of_ties():
@@ -154,12 +188,16 @@ def test_custom_segments_first_match_wins_and_the_rest_are_others(shop):
     rules = [{"name": "vip", "name_zh": "贵宾", "r": [1, 5], "f": [1, 5], "m": [4, 5]},
              {"name": "recent", "r": [4, 5], "f": [1, 5]}]  # fmt: skip
     settings = Settings(tiers=check_settings({"segments": rules}))
-    customers = tiers_of(shop, settings=settings).customers.set_index("customer_id")
+    tiers = tiers_of(shop, settings=settings)
+    customers = tiers.customers.set_index("customer_id")
     # A (r 4, m 4) meets both rules: the first wins
     assert customers["tier"].to_dict() == dict(A="vip", B="recent", C="vip", D="vip",
                                                E="others", F="others", G="vip", H="recent",
                                                I="others", J="recent")  # fmt: skip
     assert settings.tiers["call"] == []
+    # without ranks the list's order is the order of worth; "others" is worth least
+    assert [(s["name"], s["rank"]) for s in tiers.segments] == [("vip", 1), ("recent", 2),
+                                                                ("others", 3)]  # fmt: skip
 
 
 def test_movement_matrix_counts_each_customer_once(shop):
@@ -171,7 +209,7 @@ def test_movement_matrix_counts_each_customer_once(shop):
     nonzero = matrix.stack()[lambda s: s > 0].sort_index()
     assert nonzero.to_dict() == expected.stack()[lambda s: s > 0].sort_index().to_dict()
     assert matrix.loc[NOT_YET].sum() == 3  # B, F and H bought first in March
-    assert matrix.loc["loyal", "champions"] == 1  # J
+    assert matrix.loc["potential loyalists", "loyal"] == 1  # J
     assert matrix.loc["at risk", "cannot lose"] == 1  # G
     assert matrix.to_numpy().sum() == 10
     assert list(matrix.index)[0] == NOT_YET
@@ -180,10 +218,11 @@ def test_movement_matrix_counts_each_customer_once(shop):
 
 def test_summary_shares_and_spend(shop):
     summary = tiers_of(shop).summary.set_index("tier")
-    assert summary.loc["cannot lose", "customers"] == 2  # C and G
-    assert summary.loc["cannot lose", "spend"] == 1700.0  # 900 + 800
-    assert summary.loc["cannot lose", "spend_share"] == pytest.approx(1700 / 3700)
-    assert summary.loc["hibernating", "recency_days"] == pytest.approx((30 + 31) / 2)
+    assert summary.loc["hibernating", "customers"] == 3  # D, F and I
+    assert summary.loc["hibernating", "spend"] == 1210.0  # 1000 + 60 + 150
+    assert summary.loc["hibernating", "spend_share"] == pytest.approx(1210 / 3700)
+    assert summary.loc["hibernating", "recency_days"] == pytest.approx((120 + 30 + 31) / 3)
+    assert summary.loc["champions", "customers"] == 0  # every rule's tier is listed
     assert summary["customers"].sum() == 10
     assert summary["share"].sum() == pytest.approx(1.0)
 
@@ -220,15 +259,27 @@ def test_view_lines_and_tables_carry_the_hand_numbers(shop):
     view = tiers_view(shop, Settings(currency="CNY"), "en", Scope(window=(None, date(2025, 3, 31))))
     assert view.missing is None
     call = next(line for line in view.lines if line.startswith("Call"))
-    # cannot lose (C 900, G 800) and at risk (D 1000): 2,700 of 3,700; days 44, 181, 120
-    assert "3 customers" in call and "2,700.00 CNY" in call and "73.0%" in call
-    assert "115 days" in call
+    # cannot lose (G 800) and at risk (C 900): 1,700 of 3,700 = 45.9%
+    assert "2 customers" in call and "1,700.00 CNY" in call and "45.9%" in call
+    # moves (rank of worth: loyal 2, cannot lose 3, potential loyalists 4, at risk 5,
+    # hibernating 6): slips C loyal → at risk (900), I potential loyalists → hibernating
+    # (150); moves up G at risk → cannot lose (800), A hibernating → potential loyalists
+    # (350), J potential loyalists → loyal (300): the one told is G's, the most spend
+    moves = [line for line in view.lines if " from “" in line]
+    assert moves == [
+        "1 customers slipped from “loyal” to “at risk” between 2025-02-28 and 2025-03-31; "
+        "they have spent 900.00 CNY to date.",
+        "1 customers slipped from “potential loyalists” to “hibernating” between 2025-02-28 "
+        "and 2025-03-31; they have spent 150.00 CNY to date.",
+        "1 customers moved up from “at risk” to “cannot lose” between 2025-02-28 and "
+        "2025-03-31; they have spent 800.00 CNY to date.",
+    ]
     first = next(line for line in view.lines if "first completed order" in line)
     assert first.startswith("3 customers")
     keys = [table.key for table in view.tables]
     assert keys == ["tiers_summary", "tiers_movements", "tiers_call"]
     called = view.tables[2].frame
-    assert called["Customer"].tolist() == ["D", "C", "G"]  # by spend
+    assert called["Customer"].tolist() == ["C", "G"]  # by spend
     assert len(view.figures) == 2
 
 
@@ -245,10 +296,10 @@ def test_campaign_lists_one_per_tier_by_spend(shop):
     lists = campaign_lists(tiers_of(shop), "zh")
     every = lists["tiers.csv"]
     assert every["spend"].tolist() == sorted(every["spend"], reverse=True)
-    assert every.set_index("customer_id").loc["J", "tier"] == "冠军客户"
+    assert every.set_index("customer_id").loc["J", "tier"] == "忠诚客户"
     per_tier = {name: len(frame) for name, frame in lists.items() if name != "tiers.csv"}
-    assert per_tier["tier_cannot_lose.csv"] == 2
-    assert per_tier["tier_champions.csv"] == 1
+    assert per_tier["tier_hibernating.csv"] == 3
+    assert per_tier["tier_champions.csv"] == 0
     assert sum(per_tier.values()) == 10
     assert "tier_others.csv" not in per_tier
     assert {"email", "phone"}.isdisjoint(every.columns)  # the warehouse has neither
@@ -272,18 +323,19 @@ def test_cli_writes_excel_safe_lists_and_prints_one_tier(shop, tmp_path, monkeyp
     db = str(shop.path)
     done = CliRunner().invoke(app, ["tiers", "--db", db, "--until", "2025-03-31", "--out", "lists"])
     assert done.exit_code == 0, done.output
-    raw = (tmp_path / "lists" / "tier_cannot_lose.csv").read_bytes()
+    raw = (tmp_path / "lists" / "tier_hibernating.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Chinese text
-    written = pd.read_csv(tmp_path / "lists" / "tier_cannot_lose.csv", encoding="utf-8-sig")
-    assert written.set_index("customer_id").loc["C", "name"] == "'=HYPERLINK(1)"
-    assert written["customer_id"].tolist() == ["C", "G"]  # 900 before 800
+    written = pd.read_csv(tmp_path / "lists" / "tier_hibernating.csv", encoding="utf-8-sig")
+    assert written["customer_id"].tolist() == ["D", "I", "F"]  # 1000, 150, 60
+    every = pd.read_csv(tmp_path / "lists" / "tiers.csv", encoding="utf-8-sig")
+    assert every.set_index("customer_id").loc["C", "name"] == "'=HYPERLINK(1)"
 
     one = CliRunner().invoke(
-        app, ["tiers", "--db", db, "--until", "2025-03-31", "--tier", "不能流失的客户", "-f", "csv"]
+        app, ["tiers", "--db", db, "--until", "2025-03-31", "--tier", "流失风险客户", "-f", "csv"]
     )
     assert one.exit_code == 0, one.output
     assert one.stdout.splitlines()[1].startswith("C,'=HYPERLINK(1),")
-    assert len(one.stdout.splitlines()) == 3
+    assert len(one.stdout.splitlines()) == 2
 
 
 def test_cli_refuses_an_unknown_tier_and_csv_without_a_tier(shop, tmp_path, monkeypatch):
@@ -299,3 +351,50 @@ def test_cli_refuses_an_unknown_tier_and_csv_without_a_tier(shop, tmp_path, monk
     csv = CliRunner().invoke(app, ["tiers", "--db", db, "--format", "csv"])
     assert csv.exit_code == 2
     assert "csv prints one tier's list; add --tier NAME" in plain(csv.output)
+
+
+def test_move_lines_lead_with_the_spend_at_stake_and_follow_the_ranks():
+    rules = [{"name": "gold", "r": [5, 5], "f": [1, 5], "rank": 1},
+             {"name": "silver", "r": [4, 4], "f": [1, 5], "rank": 2},
+             {"name": "bronze", "r": [3, 3], "f": [1, 5], "rank": 2},
+             {"name": "gone", "r": [1, 2], "f": [1, 5], "rank": 3}]  # fmt: skip
+    segments = check_settings({"segments": rules})["segments"]
+    # (tier then, tier now, customers, spend each): the slip of one gold customer costs
+    # 5,000 and leads the slip of four silver ones (400); the move up of two (600) beats
+    # that of three (150); silver → bronze is a move between equal ranks
+    groups = [("gold", "gone", 1, 5000.0), ("silver", "gone", 4, 100.0),
+              ("gone", "silver", 2, 300.0), ("gone", "gold", 3, 50.0),
+              ("silver", "bronze", 2, 1000.0), ("bronze", "silver", 1, 10.0),
+              ("gold", "gold", 1, 2000.0)]  # fmt: skip
+    rows = [(before, now, spend) for before, now, n, spend in groups for _ in range(n)]
+    customers = pd.DataFrame(rows, columns=["previous_tier", "tier", "spend"])
+    customers = customers.assign(
+        customer_id=[f"C{i:02d}" for i in range(len(customers))],
+        name=pd.NA, email=pd.NA, phone=pd.NA, r=3, f=1, m=3, recency_days=10,
+        purchase_days=1, orders=1, last_order=date(2025, 3, 1),
+    )  # fmt: skip
+    order = [s["name"] for s in segments] + ["others"]
+    tiers = LoyaltyTiers(
+        as_of=date(2025, 3, 31),
+        previous_end=date(2025, 2, 28),
+        customers=customers,
+        movements=movement_matrix(customers["previous_tier"], customers["tier"], order),
+        segments=[*segments, {"name": "others", "name_zh": "其他", "rank": 4}],
+        scoring=dict.fromkeys(("recency_days", "frequency", "monetary"), "quintiles"),
+    )
+    lines = build_view(tiers, "en", "EUR").lines
+    moves = [line.split(" between ")[0] for line in lines if " from “" in line]
+    assert moves == [
+        "1 customers slipped from “gold” to “gone”",
+        "4 customers slipped from “silver” to “gone”",
+        "2 customers moved up from “gone” to “silver”",
+        "2 customers moved from “silver” to “bronze”",
+    ]
+    assert "spent 5,000.00 EUR" in next(line for line in lines if "“gold” to “gone”" in line)
+    zh = build_view(tiers, "zh", "EUR").lines
+    assert any("有2位silver转为bronze" in line for line in zh)
+
+
+def test_tiers_without_ranks_are_worth_their_list_order():
+    rules = [{"name": "a", "r": [4, 5], "f": [1, 5]}, {"name": "b", "r": [1, 3], "f": [1, 5]}]
+    assert [s["rank"] for s in check_settings({"segments": rules})["segments"]] == [1, 2]

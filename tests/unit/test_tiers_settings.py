@@ -8,12 +8,13 @@ from cxlens.errors import ConfigError
 from cxlens.settings import load_settings
 
 
-def test_defaults_are_quintiles_the_eight_tiers_and_the_tiers_to_call():
+def test_defaults_are_frequency_edges_the_eight_tiers_and_the_tiers_to_call():
     checked = check_settings({})
-    assert [checked[key] for key in ("recency_days", "frequency", "monetary")] == [None] * 3
-    assert [s["name"] for s in checked["segments"]] == [
-        "champions", "loyal", "new", "potential loyalists", "cannot lose", "at risk",
-        "hibernating", "lost",
+    assert checked["recency_days"] == checked["monetary"] == "quintiles"
+    assert checked["frequency"] == [2, 3, 4, 6]  # 1, 2, 3, 4-5, 6+ purchase days
+    assert [(s["name"], s["rank"]) for s in checked["segments"]] == [
+        ("champions", 1), ("loyal", 2), ("new", 4), ("potential loyalists", 4),
+        ("cannot lose", 3), ("at risk", 5), ("hibernating", 6), ("lost", 7),
     ]  # fmt: skip
     assert checked["call"] == ["cannot lose", "at risk"]
     assert checked["segments"][0]["m"] == [1, 5]  # no m: any monetary score
@@ -40,6 +41,7 @@ def test_custom_rules_from_a_settings_file(tmp_path):
         """
 [tiers]
 recency_days = [30, 90, 180, 365]
+frequency = "quintiles"
 call = ["sleeping"]
 
 [[tiers.segments]]
@@ -47,19 +49,23 @@ name = "best"
 name_zh = "最佳"
 r = [4, 5]
 f = [4, 5]
+rank = 2
 
 [[tiers.segments]]
 name = "sleeping"
 r = [1, 2]
 f = [1, 5]
 m = [3, 5]
+rank = 1
 """,
         encoding="utf-8",
     )
     tiers = load_settings(config).tiers
     assert tiers["recency_days"] == [30.0, 90.0, 180.0, 365.0]
+    assert tiers["frequency"] == "quintiles"
     assert tiers["segments"][1] == {"name": "sleeping", "name_zh": "sleeping", "r": [1, 2],
-                                    "f": [1, 5], "m": [3, 5]}  # fmt: skip
+                                    "f": [1, 5], "m": [3, 5], "rank": 1}  # fmt: skip
+    assert tiers["segments"][0]["rank"] == 2
     assert tiers["call"] == ["sleeping"]
 
 
@@ -70,6 +76,29 @@ m = [3, 5]
         ({"recency_days": [30, 90, 180]}, "[tiers] recency_days = [30, 90, 180]; write four"),
         ({"frequency": [2, 2, 5, 8]}, "[tiers] frequency = [2, 2, 5, 8]; the four edges must rise"),
         ({"monetary": [-1, 2, 3, 4]}, "[tiers] monetary = [-1, 2, 3, 4]; write four ascending"),
+        ({"frequency": "quintile"}, """[tiers] frequency = 'quintile'; write four ascending"""),
+        (
+            {"frequency": None},
+            "[tiers] frequency = None; write four ascending numbers (where "
+            'scores change), e.g. recency_days = [30, 90, 180, 365], or "quintiles"',
+        ),
+        (
+            {"segments": [{"name": "a", "r": [1, 5], "f": [1, 5], "rank": 0}]},
+            "[[tiers.segments]] number 1 (a): rank = 0; write a whole number from 1",
+        ),
+        (
+            {"segments": [{"name": "a", "r": [1, 5], "f": [1, 5], "rank": "high"}]},
+            "[[tiers.segments]] number 1 (a): rank = 'high'; write a whole number from 1",
+        ),
+        (
+            {
+                "segments": [
+                    {"name": "a", "r": [4, 5], "f": [1, 5], "rank": 1},
+                    {"name": "b", "r": [1, 3], "f": [1, 5]},
+                ]
+            },  # fmt: skip
+            "[[tiers.segments]] without a rank: 'b'; give every tier a rank (1 = most valuable)",
+        ),
         ({"segments": []}, "[tiers] segments must be [[tiers.segments]] tables"),
         (
             {"segments": [{"name": "a", "r": [1, 5], "f": [1, 5], "rr": 1}]},

@@ -40,12 +40,9 @@ training topics, the category and channel flags with the largest impact; an agen
 flagged only overall gets those flags as topics. Impact counts tickets: for a rate, n ×
 gap (the tickets that went the wrong way beyond the team's rate); for a time, the
 agent's tickets slower than the rest of the team's median beyond the half expected.
-A team has a **training need** on a category or
-channel and KPI where the team as a whole is reliably and materially worse than the
-rest of the desk on the same category (the same rules, team against desk; only by
-category, since overall or by channel a team's mix of categories decides: technical
-teams get the slow defects), or where at least two agents,
-and at least half of the team's agents with ``min_n`` records there, are flagged on it.
+
+A team's training needs (against the rest of the desk in the same category × channel
+cells, or half its agents flagged) are worked out in ``cxlens.actions.coaching_desk``.
 
 The plan looks at ``lookback_days`` (default 90) days at least, ending at the window's
 last day (the data's last day when the window is open), so one quiet month does not
@@ -190,11 +187,6 @@ COMPARISON_COLUMNS = [
     "worse",
     "reliable", "material", "enough", "flagged",
 ]  # fmt: skip
-TEAM_NEED_COLUMNS = [
-    "team", "dimension", "item", "kpi", "kind", "n", "value", "desk_value", "gap", "gap_share",
-    "confidence", "ci_low", "ci_high", "gap_low", "gap_high", "impact", "agents_flagged",
-    "agents_enough", "rule",
-]  # fmt: skip
 
 
 def coaching_plan(
@@ -209,6 +201,8 @@ def coaching_plan(
     the team's and the desk's too; an agent filter only chooses whom to show, so an
     agent is still compared with their whole team.
     """
+    from cxlens.actions import coaching_desk  # it builds on this module's comparisons
+
     config = check_settings(dict(settings.coaching))
     filters = {d: [str(v) for v in vs] for d, vs in (filters or {}).items() if vs}
     agents_kept = filters.pop("agent", None)
@@ -223,7 +217,7 @@ def coaching_plan(
     if agents_kept is not None:
         comparisons = comparisons[comparisons["agent"].isin(agents_kept)]
     flags = _with_examples(_topics(comparisons[comparisons["flagged"]]), records)
-    team_needs = _team_needs(kpis, records, comparisons, config)
+    team_needs = coaching_desk.team_needs(kpis, records, comparisons, config)
     agents = _agent_summary(comparisons)
     log.info("coaching: %d flags, %d team needs over %s", len(flags), len(team_needs), span)
     return CoachingPlan(comparisons, flags, team_needs, agents, span, config)
@@ -471,40 +465,22 @@ def _ticket_records(con, columns, span, filters) -> pd.DataFrame:
 
 
 def _survey_records(con, columns, settings, span, filters) -> pd.DataFrame:
-    """Valid CSAT answers: outcome 1 satisfied, 0 not (the KPI's thresholds per scale)."""
-    from cxlens.metrics.surveys import satisfied_thresholds
-    from cxlens.schema import DEFAULT_SCALES
-
+    """Valid CSAT answers: outcome 1 satisfied, 0 not, by the CSAT KPI's own rule
+    (``cxlens.metrics.surveys.csat_answers``, compiled into this query, so the threshold
+    per scale and the ``[csat]`` overrides are written in one place)."""
     has = columns.get("survey_responses", set())
     if not {"kind", "score", "responded_at_local"} <= has:
         return pd.DataFrame(columns=["kpi", "agent", "team", "category", "channel"])
     ticket_side = "tickets" in columns and "ticket_id" in has
-    low, high = DEFAULT_SCALES["csat"]
-    scale_low = f"coalesce(r.scale_min, {float(low)})" if "scale_min" in has else str(float(low))
-    scale_high = f"coalesce(r.scale_max, {float(high)})" if "scale_max" in has else str(float(high))
-    thresholds: list = []
-    overrides = ""
-    for (on_low, on_high), satisfied_from in satisfied_thresholds(settings).items():
-        overrides += f" WHEN {scale_low} = ? AND {scale_high} = ? THEN ?"
-        thresholds += [on_low, on_high, satisfied_from]
-    top_boxes = (
-        f"CASE WHEN {scale_high} - {scale_low} + 1 <= 3 THEN 1 "
-        f"WHEN {scale_high} - {scale_low} + 1 <= 7 THEN 2 ELSE 3 END"
-    )
-    default = f"{scale_high} - ({top_boxes}) + 1"
-    threshold = f"CASE{overrides} ELSE {default} END" if overrides else default
 
     def ticket(name: str) -> str:
         return f"t.{name}" if ticket_side and name in columns["tickets"] else "NULL"
 
-    response_channel = "r.channel" if "channel" in has else "NULL"
-    channel = f"coalesce({response_channel}, {ticket('channel')})"
+    channel = f"coalesce(r.channel, {ticket('channel')})"
     segment = "c.segment" if "segment" in columns.get("customers", set()) else "NULL"
     joins = " LEFT JOIN tickets t ON t.ticket_id = r.ticket_id" if ticket_side else ""
-    if segment != "NULL" and "customer_id" in has:
+    if segment != "NULL":
         joins += " LEFT JOIN customers c ON c.customer_id = r.customer_id"
-    else:
-        segment = "NULL"
     lower, upper = _bounds(span)
     where, params = _where(
         filters,
@@ -516,19 +492,41 @@ def _survey_records(con, columns, settings, span, filters) -> pd.DataFrame:
             "segment": segment,
         },
     )
-    agent = "r.agent_id" if "agent_id" in has else "NULL"
-    ticket_id = "r.ticket_id" if "ticket_id" in has else "NULL"
     query = f"""
-        SELECT 'csat' AS kpi, {agent} AS agent, {ticket("team")} AS team,
+        SELECT 'csat' AS kpi, r.agent_id AS agent, {ticket("team")} AS team,
                {ticket("category")} AS category, {channel} AS channel,
-               coalesce({ticket_id}, r.response_id) AS ticket_id, r.responded_at_local AS at,
-               CAST(r.score >= ({threshold}) AS DOUBLE) AS outcome
-        FROM survey_responses r{joins}
-        WHERE r.kind = 'csat' AND r.score IS NOT NULL
-          AND r.score >= {scale_low} AND r.score <= {scale_high}
-          AND r.responded_at_local >= ? AND r.responded_at_local < ?{where}
+               coalesce(r.ticket_id, r.response_id) AS ticket_id, r.responded_at_local AS at,
+               r.satisfied AS outcome
+        FROM ({_csat_answers(con, has, settings)}) r{joins}
+        WHERE r.responded_at_local >= ? AND r.responded_at_local < ?{where}
     """
-    return con.execute(query, [*thresholds, lower, upper, *params]).df()
+    return con.execute(query, [lower, upper, *params]).df()
+
+
+def _csat_answers(con, has: set[str], settings) -> str:
+    """SQL of the valid CSAT answers with ``satisfied`` (1.0 or 0.0), the columns the
+    query above reads (null where the table lacks them)."""
+    import ibis
+
+    from cxlens.metrics.surveys import csat_answers
+
+    r = ibis.duckdb.from_connection(con).table("survey_responses")
+    optional = {"scale_min": "float64", "scale_max": "float64", "response_id": "string",
+                "ticket_id": "string", "agent_id": "string", "channel": "string",
+                "customer_id": "string"}  # fmt: skip
+    absent = {name: ibis.null(kind) for name, kind in optional.items() if name not in has}
+    r = r.mutate(**absent) if absent else r
+    valid, satisfied = csat_answers(r, settings)
+    answers = r.filter(valid).select(
+        "response_id",
+        "ticket_id",
+        "agent_id",
+        "channel",
+        "customer_id",
+        "responded_at_local",
+        satisfied=satisfied.cast("float64"),
+    )
+    return ibis.to_sql(answers)
 
 
 def _compare(kpis: pd.DataFrame, records: pd.DataFrame, config: dict, names) -> pd.DataFrame:
@@ -716,49 +714,6 @@ def _with_examples(flags: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     flags = flags.merge(examples.rename("examples").reset_index(), on=keys, how="left")
     flags["examples"] = flags["examples"].map(lambda ids: ids if isinstance(ids, list) else [])
     return flags
-
-
-def _team_needs(kpis, records, comparisons, config) -> pd.DataFrame:
-    """Team × breakdown × KPI where the team needs training: worse than the rest of the
-    desk reliably and materially, or half its agents (two at least) flagged there."""
-    against_desk = _team_against_desk(kpis, records, config)
-    agents = comparisons.groupby(KEYS).agg(
-        agents_enough=("enough", "sum"), agents_flagged=("flagged", "sum")
-    )
-    against_desk = against_desk.assign(
-        flagged=against_desk["flagged"] & (against_desk["dimension"] == "category")
-    )  # a team's mix of categories would decide a comparison over all or by channel
-    needs = against_desk.merge(agents.reset_index(), on=KEYS, how="left")
-    counts = ["agents_enough", "agents_flagged"]
-    needs[counts] = needs[counts].fillna(0).astype("int64")
-    needs["desk_flag"] = needs["flagged"]
-    needs["half_flagged"] = (needs["agents_flagged"] >= 2) & (
-        2 * needs["agents_flagged"] >= needs["agents_enough"]
-    )
-    needs = needs[needs["desk_flag"] | needs["half_flagged"]].copy()
-    needs["rule"] = np.select(
-        [needs["desk_flag"] & needs["half_flagged"], needs["desk_flag"]],
-        ["both", "team_vs_desk"],
-        "half_of_agents",
-    )
-    needs = needs.rename(columns={"team_value": "desk_value"})
-    needs = needs.sort_values(["impact", *KEYS], ascending=[False, True, True, True, True])
-    return needs[TEAM_NEED_COLUMNS].reset_index(drop=True)
-
-
-def _team_against_desk(kpis, records, config) -> pd.DataFrame:
-    """Each team against the rest of the desk (the desk's records minus the team's), by
-    the rules an agent is judged by; ``team_value`` here is the rest of the desk's (NaN
-    for a desk of one team, which then has no such flag)."""
-    teams = kpis[kpis["level"] == "team"].drop(columns=["level", "agent"])
-    desk = kpis[kpis["level"] == "desk"].drop(columns=["level", "agent", "team"])
-    frame = teams.merge(desk, on=["dimension", "item", "kpi"], suffixes=("", "_whole"))
-    frame["kind"] = frame["kpi"].map(lambda kpi: BY_KPI[kpi].kind)
-    frame["confidence"] = _family_levels(frame, "team", config)
-    rates = _compare_rates(frame[frame["kind"] == "rate"], config)
-    durations = _by_breakdown(records[records["kpi"].isin(TIMES)])
-    times = _compare_times(frame[frame["kind"] == "time"], durations, "team", KEYS, config)
-    return _judge(pd.concat([rates, times], ignore_index=True), config)
 
 
 def _agent_summary(comparisons: pd.DataFrame) -> pd.DataFrame:

@@ -425,9 +425,10 @@ class WeeklyStaffing:
     ``traffic``, ``agents`` (needed), ``agents_without_waiting`` (for the arrivals alone),
     ``service_level``, ``occupancy``, ``asa_seconds``, ``agents_rostered`` (after
     shrinkage), ``observed_agents`` (mean distinct agents replying; NaN without events)
-    and ``gap`` (agents − observed_agents in open intervals, positive means short; NaN
-    where closed). ``holidays``: the closed dates left out of the days averaged;
-    ``open_hours``: whether opening hours decided which intervals are planned.
+    and ``gap`` (agents − observed_agents, positive means short). Service level,
+    occupancy, ASA and gap are NaN where the desk is closed. ``holidays``: the closed
+    dates left out of the days averaged; ``open_hours``: whether opening hours decided
+    which intervals are planned.
     """
 
     table: pd.DataFrame
@@ -715,5 +716,7 @@ def _plan(
     table["agents_rostered"] = rostered_agents(agents, section["shrinkage"])
 
     table["observed_agents"] = observed.to_numpy() if observed is not None else np.nan
-    table["gap"] = (table["agents"] - table["observed_agents"]).where(table["open"])
+    table["gap"] = table["agents"] - table["observed_agents"]
+    unplanned = ["service_level", "occupancy", "asa_seconds", "gap"]
+    table[unplanned] = table[unplanned].where(table["open"])  # closed: no queue to measure
     return table

@@ -173,9 +173,9 @@ def _segments(segments: Any) -> list[dict[str, Any]]:
     if any(ranked) and not all(ranked):
         unranked = [s["name"] for s, has in zip(checked, ranked, strict=True) if not has]
         raise ConfigError(
-            f"[[tiers.segments]] {', '.join(map(repr, unranked))} lack a rank while others "
-            "have one; give every tier a rank (1 = most valuable) or none (then the list's "
-            "order is the order of worth)"
+            f"[[tiers.segments]] without a rank: {', '.join(map(repr, unranked))}; give every "
+            "tier a rank (1 = most valuable) or none (then the list's order is the order of "
+            "worth)"
         )
     return checked
 

@@ -58,7 +58,8 @@ def alerts(
     Example: cxlens alerts --no-webhook || echo "an alert fired"
     """
     from cxlens.insights.actions import Scope
-    from cxlens.insights.alerts import WebhookError, check_alerts, notify, redacted, view_of
+    from cxlens.insights.alert_rules import WebhookError, check_alerts, redacted
+    from cxlens.insights.alerts import notify, view_of
 
     check_format(output_format, ("table", "json"))
     last = _day(to, "--to")

@@ -78,6 +78,13 @@ def staffing(
     team: Annotated[
         list[str] | None, typer.Option("--team", help="Only this team (repeat).")
     ] = None,
+    open_hours: Annotated[
+        str | None,
+        typer.Option(
+            "--open-hours",
+            help="business_hours (plan the desk's opening hours, the default) or always.",
+        ),
+    ] = None,
     until: Annotated[
         str | None,
         typer.Option("--to", help="Last day of the weeks learned from, YYYY-MM-DD."),
@@ -101,6 +108,11 @@ def staffing(
     check_format(output_format, ("table", "json", "csv"))
     _check_flags(calls, interval_minutes, aht_seconds, target, within_seconds)
     _check_optional(shrinkage, max_occupancy, weeks)
+    if open_hours is not None and open_hours not in ("business_hours", "always"):
+        raise typer.BadParameter(
+            f"{open_hours!r}: use business_hours (the desk's opening hours) or always",
+            param_hint="--open-hours",
+        )
     if calls is not None:
         options = (interval_minutes, aht_seconds, target, within_seconds)
         _one_interval(calls, *options, shrinkage, max_occupancy, output_format)
@@ -117,6 +129,7 @@ def staffing(
             "max_occupancy": max_occupancy,
             "weeks": weeks,
             "channels": channel or None,
+            "open_hours": open_hours,
         }.items()
         if value is not None
     }

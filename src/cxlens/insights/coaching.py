@@ -35,7 +35,8 @@ WORDS: dict[str, dict[str, str]] = {
         "agent_line": "Agent {name} ({team}): coach on {topics}",
         "topic": "{where} — {kpi} {value} vs team {team} ({gap}, n {n}, {level} {low}–{high})",
         "team_line": "Team {team}: train the whole team on {where} — {evidence}{agents}",
-        "need": "{kpi} {value} vs the rest of the desk {desk} ({gap}, n {n})",
+        "need": "{kpi} {value} vs {desk} for the rest of the desk on the same categories and "
+        "channels ({gap}, n {n})",
         "team_agents": "; {flagged} of {enough} agents with enough tickets flagged there",
         "more_needs": "{count} more team needs are in the table.",
         "quiet": "{count} of {total} agents compared show no reliable gap.",
@@ -90,8 +91,9 @@ WORDS: dict[str, dict[str, str]] = {
         "for medians; {confidence} per agent, {correction}) that excludes the team's value, "
         "with the gap's interval (MOVER) excluding 0. Shrunk values pull toward the team "
         "with {strength} pseudo-records. Team needs: a team worse than the rest of the "
-        "desk on the same category by the same rules (not adjusted for the channel mix), or at "
-        "least half (two or more) of its agents flagged.",
+        "desk by the same rules, compared within each category × channel cell and the cells "
+        "combined with the team's tickets as weights (so a team's channel mix does not make "
+        "a need), or at least half (two or more) of its agents flagged.",
         "bonferroni": "Bonferroni-corrected over the agent's comparisons",
         "uncorrected": "not corrected for the number of comparisons",
         "no_agents": "the coaching plan found no agent with a team to compare with in "
@@ -111,7 +113,7 @@ WORDS: dict[str, dict[str, str]] = {
         "topic": "{where}——{kpi} {value}，团队其他人 {team}（{gap}，n {n}，{level} 区间 "
         "{low}–{high}）",
         "team_line": "团队 {team}：全组培训 {where}——{evidence}{agents}",
-        "need": "{kpi} {value}，其他团队 {desk}（{gap}，n {n}）",
+        "need": "{kpi} {value}，其他团队在相同类别和渠道上为 {desk}（{gap}，n {n}）",
         "team_agents": "；该项有足够工单的 {enough} 名坐席中 {flagged} 名被标记",
         "more_needs": "另有 {count} 项团队培训需求见下表。",
         "quiet": "参与比较的 {total} 名坐席中，{count} 名没有可靠差距。",
@@ -161,7 +163,8 @@ WORDS: dict[str, dict[str, str]] = {
         "标记需同时满足：样本数 ≥ {min_n}；差距至少 {rate_gap} 个百分点（比率）或慢 {time_gap}"
         "（中位数）；坐席区间（比率用 Wilson，中位数用顺序统计量；每名坐席 {confidence}，{correction}）"
         "不含团队值，且差距的 MOVER 区间不含 0。收缩值以 {strength} 个虚拟样本向团队收缩。"
-        "团队培训需求：团队在同一类别上按同样规则差于其他团队（未按渠道构成调整），"
+        "团队培训需求：在每个“类别 × 渠道”单元内与其他团队比较、再按本团队工单数加权合并，"
+        "按同样规则差于其他团队（渠道构成不同不会造成培训需求），"
         "或至少半数（且不少于两名）坐席在该项被标记。",
         "bonferroni": "按该坐席的比较次数做 Bonferroni 校正",
         "uncorrected": "未按比较次数校正",

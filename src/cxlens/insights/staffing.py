@@ -1,11 +1,13 @@
-"""Staffing for the SLA as a reader sees it: which intervals of the week are short of agents.
+"""Staffing for the SLA as a reader sees it: which stretches of the week are short of agents.
 
 ``staffing_view`` turns ``actions.staffing.weekly_staffing`` into an ``ActionView`` in
-Chinese or English: sentences naming the intervals most under- and over-staffed against
-the agents the events show on shift (consecutive intervals with the same need read as
-one stretch, "Mondays 10:00–12:00"), and each channel's busiest interval; a table of
-those stretches, the weekday × interval table, and a heatmap of agents needed per
-channel.
+Chinese or English. Adjacent open intervals of one channel's weekday that are short (or
+over) by at least half an agent read as one stretch ("Mondays 19:00–21:00: 1.4 chat
+agents short on average"), the largest shortfall in agent-hours a week first; then the
+stretches with agents to spare, the contacts that wait for opening, each channel's
+agent-hours needed against those seen on shift, and its busiest interval. Tables: the
+stretches, the waits for opening, the weekday × interval plan; a heatmap of agents
+needed per channel (closed intervals left blank).
 """
 
 from __future__ import annotations
@@ -25,46 +27,71 @@ if TYPE_CHECKING:
 
 SHORT_TOLD = 3  # under-staffed stretches given a sentence
 OVER_TOLD = 2  # over-staffed stretches given a sentence
+# An interval is short (over) when the agents needed exceed (fall below) the agents seen
+# by at least half an agent: the gap rounds to a whole agent; smaller gaps are even.
+HALF_AGENT = 0.5
 FONT = "-apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "days": "Mondays,Tuesdays,Wednesdays,Thursdays,Fridays,Saturdays,Sundays",
         "short": (
-            "{days} {start}–{end} need {agents} {channel} agent{s} for {target} answered in "
-            "{within} s; the last {weeks} weeks averaged {observed} on shift — {gap} short."
+            "{days} {start}–{end}: {gap} {channel} agent{gs} short on average — {agents} needed "
+            "for {target} answered in {within} s, {observed} seen on shift over the last "
+            "{weeks} weeks ({hours} agent-hours a week)."
         ),
         "over": (
-            "{days} {start}–{end} averaged {observed} {channel} agents on shift; {agents} would "
-            "meet {target} in {within} s — {gap} could move to the short intervals."
+            "{days} {start}–{end}: {gap} {channel} agent{gs} over on average — {observed} seen on "
+            "shift, {agents} would meet {target} in {within} s; {hours} agent-hours a week "
+            "could move to the short stretches."
         ),
         "balanced": (
-            "No {channel} interval is a whole agent away from the {agents_hours} agent-hours a "
-            "week it needs; keep the rota."
+            "No stretch of {channel} is half an agent or more from its need; keep the rota."
+        ),
+        "total": "The week needs {needed} agent-hours on {channel}{where}.",
+        "total_seen": (
+            "The week needs {needed} agent-hours on {channel}; {seen} seen on shift{where} "
+            "(agents replying to its tickets: one on shift who sent no reply is not seen)."
+        ),
+        "in_open_hours": " in open hours",
+        "waiting": (
+            "{channel}: contacts that arrive while the desk is closed wait for opening, "
+            "{waiting} a week; the most, {most}, for {days} {start}–{end}, which then needs "
+            "{agents} agent{s} ({alone} for its own arrivals)."
         ),
         "peak": (
             "{channel}: the busiest interval, {days} {start}–{end}, averages {calls} contacts "
-            "and needs {agents} agent{s} (occupancy {occupancy}); the week needs "
-            "{agents_hours} agent-hours on the queue."
+            "and needs {agents} agent{s} (occupancy {occupancy})."
         ),
         "rostered": " Rostered after {shrinkage} shrinkage: {rostered} at the peak.",
-        "gaps_title": "Where staffing is furthest from the need",
-        "gaps_note": "Short: agents needed minus the agents seen replying on average; "
-        "negative: more on shift than the target needs.",
+        "gaps_title": "Stretches of the week short of or over the need",
+        "gaps_note": "Short: agents needed minus the agents seen replying, on average per "
+        "interval (half an agent or more); negative: more on shift than the target needs. "
+        "Agent-hours: the gap over the stretch, per week.",
+        "waiting_title": "Contacts waiting for opening",
+        "waiting_note": "Contacts a week that arrive while the desk is closed, added to the "
+        "first open interval's arrivals; agents needed with them and for that interval's own "
+        "arrivals alone.",
         "plan_title": "Agents needed per {minutes}-minute interval of the week",
-        "plan_note": "Intervals with contacts, the busiest first; the whole week in order: "
+        "plan_note": "Open intervals with contacts, the busiest first; the whole week in order: "
         "cxlens staffing --format csv.",
         "channel": "Channel",
         "weekday": "Weekday",
         "interval": "Interval",
+        "opening": "Opening interval",
+        "open": "Open",
+        "arrivals": "Contacts arriving",
+        "waiting_col": "Waiting for opening",
         "calls": "Contacts per interval",
         "agents": "Agents needed",
+        "agents_alone": "Agents for own arrivals",
         "rostered_col": "Agents rostered",
         "service_level": "Service level",
         "occupancy": "Occupancy",
         "asa": "ASA (s)",
         "observed": "Agents on shift (seen)",
         "gap": "Short (+) / over (−)",
+        "agent_hours": "Agent-hours a week",
         "figure_title": "{channel} agents needed per {minutes}-minute interval",
         "figure_x": "Interval start (local time)",
         "figure_y": "Weekday",
@@ -76,9 +103,23 @@ WORDS: dict[str, dict[str, str]] = {
             "handle time from [staffing] aht_seconds ({aht}), as the warehouse holds none; "
             "target {target} answered within {within} s{cap}{shrinkage}."
         ),
+        "method_open": (
+            " Only the open intervals of [business_hours] are planned (one partly open counts "
+            "as open); a contact arriving while the desk is closed waits for opening and is "
+            "added to the first open interval's arrivals, so the opening intervals carry the "
+            "night's work."
+        ),
+        "method_holidays": " Holidays ({days}) are left out of the days averaged.",
+        "method_always": (
+            ' Every interval of every day is planned ([staffing] open_hours = "always"); '
+            "holidays are averaged in."
+        ),
+        "method_no_hours": (
+            " [business_hours] sets no opening hours, so every interval of every day is planned."
+        ),
         "method_observed": (
             " On shift: distinct agents with a public reply on the channel's tickets in the "
-            "interval, averaged over the same weeks; an agent on shift who sent no reply is "
+            "interval, averaged over the same days; an agent on shift who sent no reply is "
             "not seen, and replies to older tickets count too."
         ),
         "method_unobserved": " The events show no agent replies, so nothing is compared.",
@@ -96,37 +137,58 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "days": "每周一,每周二,每周三,每周四,每周五,每周六,每周日",
         "short": (
-            "{days} {start}–{end} 需要 {agents} 名{channel}坐席，才能做到 {within} 秒内接起 "
-            "{target}；过去 {weeks} 周平均在岗 {observed} 名，缺 {gap} 名。"
+            "{days} {start}–{end}：{channel}坐席平均缺 {gap} 名——要做到 {within} 秒内接起 "
+            "{target} 需要 {agents} 名，过去 {weeks} 周平均在岗 {observed} 名（每周共缺 {hours} "
+            "坐席小时）。"
         ),
         "over": (
-            "{days} {start}–{end} 平均有 {observed} 名{channel}坐席在岗，而 {agents} 名即可做到 "
-            "{within} 秒内接起 {target}，可调出 {gap} 名支援缺人的时段。"
+            "{days} {start}–{end}：{channel}坐席平均富余 {gap} 名——平均在岗 {observed} 名，"
+            "而 {agents} 名即可做到 {within} 秒内接起 {target}；每周可调出 {hours} 坐席小时支援"
+            "缺人的时段。"
         ),
-        "balanced": (
-            "{channel}各时段的在岗人数与需求相差都不到 1 人（每周共需 {agents_hours} "
-            "坐席小时），维持现有排班即可。"
+        "balanced": "{channel}没有哪个时段的在岗人数与需求相差半人以上，维持现有排班即可。",
+        "total": "{channel}每周{where}共需 {needed} 坐席小时。",
+        "total_seen": (
+            "{channel}每周{where}共需 {needed} 坐席小时，实际看到在岗 {seen} 坐席小时（按回复"
+            "该渠道工单的坐席计：在岗但没有回复的坐席看不到）。"
+        ),
+        "in_open_hours": "营业时间内",
+        "waiting": (
+            "{channel}：每周约 {waiting} 个来量在非营业时间到达，等到开门后处理；积压最多的是"
+            "{days} {start}–{end}（{most} 个），该时段因此需要 {agents} 名坐席（仅算本时段来量"
+            "需要 {alone} 名）。"
         ),
         "peak": (
             "{channel}：最忙的时段是{days} {start}–{end}，平均来量 {calls} 个，需要 {agents} "
-            "名坐席（占用率 {occupancy}）；每周共需 {agents_hours} 坐席小时。"
+            "名坐席（占用率 {occupancy}）。"
         ),
         "rostered": "计入 {shrinkage} 的人力损耗后，高峰需排班 {rostered} 人。",
-        "gaps_title": "人手与需求差距最大的时段",
-        "gaps_note": "缺口 = 所需坐席 − 平均在岗坐席；负数表示在岗人数多于目标所需。",
+        "gaps_title": "人手不足或富余的时段",
+        "gaps_note": "缺口 = 所需坐席 − 看到有回复的在岗坐席，按时段平均（相差半人及以上才列出）；"
+        "负数表示在岗人数多于目标所需。坐席小时为该时段每周的缺口合计。",
+        "waiting_title": "非营业时间到达、等待开门的来量",
+        "waiting_note": "每周在非营业时间到达的来量，计入开门后第一个时段的来量；并列出含积压与"
+        "仅算本时段来量时所需的坐席。",
         "plan_title": "每周各时段所需坐席（每 {minutes} 分钟）",
-        "plan_note": "只列有来量的时段，最忙的在前；按时间排列的全周明细：cxlens staffing --format csv。",
+        "plan_note": "只列营业且有来量的时段，最忙的在前；按时间排列的全周明细：cxlens staffing "
+        "--format csv。",
         "channel": "渠道",
         "weekday": "星期",
         "interval": "时段",
+        "opening": "开门时段",
+        "open": "营业",
+        "arrivals": "本时段到达",
+        "waiting_col": "等待开门",
         "calls": "每时段来量",
         "agents": "所需坐席",
+        "agents_alone": "仅本时段来量所需坐席",
         "rostered_col": "排班人数",
         "service_level": "服务水平",
         "occupancy": "占用率",
         "asa": "平均应答时间（秒）",
         "observed": "平均在岗坐席",
         "gap": "缺口（+缺 / −富余）",
+        "agent_hours": "每周坐席小时",
         "figure_title": "{channel}各时段所需坐席（每 {minutes} 分钟）",
         "figure_x": "时段开始（当地时间）",
         "figure_y": "星期",
@@ -137,8 +199,17 @@ WORDS: dict[str, dict[str, str]] = {
             "比所选范围更长；处理时长取自 [staffing] aht_seconds（{aht}），因为数据仓库中没有"
             "处理时长；目标为 {within} 秒内接起 {target}{cap}{shrinkage}。"
         ),
+        "method_open": (
+            "只为 [business_hours] 的营业时段排班（部分时间营业的时段也算营业）；非营业时间到达的"
+            "来量要等到开门，计入开门后第一个时段的来量，因此开门时段承担了夜间积压。"
+        ),
+        "method_holidays": "节假日（{days}）不计入平均。",
+        "method_always": (
+            '全天每个时段都排班（[staffing] open_hours = "always"），节假日也计入平均。'
+        ),
+        "method_no_hours": "[business_hours] 未设营业时间，因此全天每个时段都排班。",
         "method_observed": (
-            "在岗人数 = 该时段内在该渠道工单上有公开回复的不同坐席数，按同样的周数平均；在岗但"
+            "在岗人数 = 该时段内在该渠道工单上有公开回复的不同坐席数，按同样的天数平均；在岗但"
             "没有回复的坐席看不到，回复旧工单的坐席也算在内。"
         ),
         "method_unobserved": "工单事件中没有坐席回复记录，因此不做对比。",
@@ -168,11 +239,19 @@ def build_view(plan: WeeklyStaffing, lang: str, ignored: list[str] | None = None
     """The view of a plan already computed (the CLI computes it once for view and CSV)."""
     lang = "zh" if lang == "zh" else "en"
     stretches = gap_stretches(plan)
+    waits = opening_waits(plan)
 
-    lines = [*_gap_lines(plan, stretches, lang), *_peak_lines(plan, lang)]
+    lines = [
+        *_gap_lines(plan, stretches, lang),
+        *_waiting_lines(plan, waits, lang),
+        *_total_lines(plan, lang),
+        *_peak_lines(plan, lang),
+    ]
     tables = [_plan_table(plan, lang)]
+    if len(waits):
+        tables.insert(0, _waiting_table(waits, plan, lang))
     if plan.has_observed:
-        tables.insert(0, _gaps_table(stretches, plan, lang))
+        tables.insert(0, _gaps_table(stretches, lang))
     return ActionView(
         key="staffing",
         title=action_title("staffing", lang),
@@ -186,7 +265,8 @@ def build_view(plan: WeeklyStaffing, lang: str, ignored: list[str] | None = None
 
 def plan_frame(plan: WeeklyStaffing, lang: str, every_interval: bool = False) -> pd.DataFrame:
     """The weekday × interval table with headers in ``lang``: with ``every_interval``, every
-    interval of the week in order; else the intervals with contacts, busiest first."""
+    interval of the week in order (closed ones too, marked); else the open intervals with
+    contacts, busiest first."""
     words = WORDS["zh" if lang == "zh" else "en"]
     table = plan.table
     if not every_interval:
@@ -199,6 +279,9 @@ def plan_frame(plan: WeeklyStaffing, lang: str, every_interval: bool = False) ->
             words["channel"]: [channel_name(c, lang) for c in table["channel"]],
             words["weekday"]: [weekday_names(lang)[d - 1] for d in table["weekday"]],
             words["interval"]: [_span(s, s + minutes) for s in table["start"]],
+            words["open"]: table["open"].to_numpy(),
+            words["arrivals"]: table["arrivals"].to_numpy(),
+            words["waiting_col"]: table["waiting"].to_numpy(),
             words["calls"]: table["calls"].to_numpy(),
             words["agents"]: table["agents"].to_numpy(),
             words["rostered_col"]: table["agents_rostered"].to_numpy(),
@@ -210,23 +293,39 @@ def plan_frame(plan: WeeklyStaffing, lang: str, every_interval: bool = False) ->
         }
     )
     dropped = [] if plan.section["shrinkage"] > 0 else [words["rostered_col"]]
+    if not plan.open_hours:
+        dropped += [words["open"], words["arrivals"], words["waiting_col"]]
+    elif not every_interval:
+        dropped += [words["open"]]
     if not plan.has_observed:
         dropped += [words["observed"], words["gap"]]
     return frame.drop(columns=dropped)
 
 
 def gap_stretches(plan: WeeklyStaffing) -> pd.DataFrame:
-    """Consecutive intervals with contacts, of one channel's weekday, with the same need and
-    the same agents on shift (to the nearest whole agent), as one stretch: channel,
-    weekday, start, end, agents, observed (mean over the stretch), gap (agents −
-    observed; positive is short), calls (mean per interval); largest gap first."""
-    columns = ["channel", "weekday", "start", "end", "agents", "observed", "gap", "calls"]
+    """Adjacent open intervals of one channel's weekday whose gap has the same sign, as one
+    stretch.
+
+    An interval is ``short`` when the agents needed exceed the agents seen by half an
+    agent or more, ``over`` when they fall short of them by as much, else ``even``.
+    Columns: channel, weekday, start, end (minutes after midnight), kind, agents_low and
+    agents_high (the least and most needed), agents, observed and gap (means per
+    interval; gap positive is short), calls (mean per interval) and agent_hours (the gap
+    summed over the stretch, in hours a week). Short stretches first, the largest
+    shortfall in agent-hours leading; then over, the largest surplus leading; even last.
+    """
+    columns = ["channel", "weekday", "start", "end", "kind", "agents_low", "agents_high",
+               "agents", "observed", "gap", "calls", "agent_hours"]  # fmt: skip
     if not plan.has_observed:
         return pd.DataFrame(columns=columns)
-    table = plan.table[plan.table["calls"] > 0]
-    table = table.assign(nearest=np.floor(table["observed_agents"] + 0.5))
     minutes = plan.section["interval_minutes"]
-    key = ["channel", "weekday", "agents", "nearest"]
+    table = plan.table[plan.table["open"]]
+    gap = table["gap"].to_numpy()
+    table = table.assign(
+        kind=np.select([gap >= HALF_AGENT, gap <= -HALF_AGENT], ["short", "over"], "even")
+    )
+
+    key = ["channel", "weekday", "kind"]
     breaks = (table[key] != table[key].shift()).any(axis=1) | (
         table["start"] != table["start"].shift() + minutes
     )
@@ -235,17 +334,33 @@ def gap_stretches(plan: WeeklyStaffing) -> pd.DataFrame:
         weekday=("weekday", "first"),
         start=("start", "first"),
         end=("start", "last"),
-        agents=("agents", "first"),
+        kind=("kind", "first"),
+        agents_low=("agents", "min"),
+        agents_high=("agents", "max"),
+        agents=("agents", "mean"),
         observed=("observed_agents", "mean"),
+        gap=("gap", "mean"),
         calls=("calls", "mean"),
+        agent_hours=("gap", "sum"),
     )
     stretches["end"] += minutes
-    stretches["gap"] = stretches["agents"] - stretches["observed"]
-    stretches["length"] = stretches["end"] - stretches["start"]
-    ordered = stretches.sort_values(
-        ["gap", "length", "weekday", "start"], ascending=[False, False, True, True], kind="stable"
+    stretches["agent_hours"] *= minutes / 60
+    order = stretches["kind"].map({"short": 0, "over": 1, "even": 2})
+    size = stretches["agent_hours"].abs()
+    ordered = stretches.assign(order=order, size=size).sort_values(
+        ["order", "size", "weekday", "start"], ascending=[True, False, True, True], kind="stable"
     )
     return ordered[columns].reset_index(drop=True)
+
+
+def opening_waits(plan: WeeklyStaffing) -> pd.DataFrame:
+    """The open intervals that receive contacts which arrived while the desk was closed:
+    channel, weekday, start, waiting (contacts a week), arrivals (the interval's own),
+    agents (needed with the waiting) and agents_without_waiting, in week order."""
+    columns = ["channel", "weekday", "start", "waiting", "arrivals", "agents",
+               "agents_without_waiting"]  # fmt: skip
+    table = plan.table
+    return table.loc[table["open"] & (table["waiting"] > 0), columns].reset_index(drop=True)
 
 
 def _gap_lines(plan: WeeklyStaffing, stretches: pd.DataFrame, lang: str) -> list[str]:
@@ -254,35 +369,87 @@ def _gap_lines(plan: WeeklyStaffing, stretches: pd.DataFrame, lang: str) -> list
     if not plan.has_observed:
         return []
     words = WORDS[lang]
-    short = stretches[stretches["gap"] >= 1].head(SHORT_TOLD)
-    over = stretches[stretches["gap"] <= -1].sort_values("gap", kind="stable").head(OVER_TOLD)
+    short = stretches[stretches["kind"] == "short"].head(SHORT_TOLD)
+    over = stretches[stretches["kind"] == "over"].head(OVER_TOLD)
     lines = [_stretch_line(words["short"], row, plan, lang) for row in short.itertuples()]
     lines += [_stretch_line(words["over"], row, plan, lang) for row in over.itertuples()]
     for channel in plan.channels:
-        gaps = stretches.loc[stretches["channel"] == channel, "gap"]
-        if not (gaps.abs() >= 1).any():
-            lines.append(
-                words["balanced"].format(
-                    channel=_channel(channel, lang), agents_hours=_agent_hours(plan, channel)
-                )
-            )
+        kinds = stretches.loc[stretches["channel"] == channel, "kind"]
+        if not kinds.isin(["short", "over"]).any():
+            lines.append(words["balanced"].format(channel=_channel(channel, lang)))
     return lines
 
 
 def _stretch_line(template: str, row: Any, plan: WeeklyStaffing, lang: str) -> str:
+    gap = _agents(abs(row.gap))
+    needed = (
+        f"{row.agents_low}"
+        if row.agents_low == row.agents_high
+        else f"{row.agents_low}–{row.agents_high}"
+    )
     return template.format(
         days=WORDS[lang]["days"].split(",")[row.weekday - 1],
         start=_clock(row.start),
         end=_clock(row.end),
-        agents=row.agents,
-        s="" if row.agents == 1 else "s",
+        gap=gap,
+        gs="" if gap == "1" else "s",
+        agents=needed,
         channel=_channel(row.channel, lang),
         target=_percent(plan.section["target"], lang),
         within=f"{plan.section['within_seconds']:g}",
         weeks=plan.weeks,
         observed=_agents(row.observed),
-        gap=_agents(abs(row.gap)),
+        hours=_agents(abs(row.agent_hours)),
     )
+
+
+def _waiting_lines(plan: WeeklyStaffing, waits: pd.DataFrame, lang: str) -> list[str]:
+    """Per channel: the contacts a week that wait for opening, and the opening interval
+    that receives the most of them with the agents it then needs."""
+    words = WORDS[lang]
+    lines = []
+    for channel in plan.channels:
+        rows = waits[waits["channel"] == channel]
+        if rows.empty:
+            continue
+        most = rows.loc[rows["waiting"].idxmax()]
+        start = int(most["start"])
+        lines.append(
+            words["waiting"].format(
+                channel=_channel(channel, lang, sentence_start=True),
+                waiting=_amount(rows["waiting"].sum()),
+                most=_agents(most["waiting"]),
+                days=words["days"].split(",")[int(most["weekday"]) - 1],
+                start=_clock(start),
+                end=_clock(start + plan.section["interval_minutes"]),
+                agents=int(most["agents"]),
+                s="" if most["agents"] == 1 else "s",
+                alone=int(most["agents_without_waiting"]),
+            )
+        )
+    return lines
+
+
+def _total_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
+    """Per channel: the agent-hours the week needs, beside those seen on shift in the
+    planned (open) intervals."""
+    words = WORDS[lang]
+    hours = plan.section["interval_minutes"] / 60
+    planned = plan.table[plan.table["open"]]
+    lines = []
+    for channel in plan.channels:
+        rows = planned[planned["channel"] == channel]
+        fields = {
+            "channel": _channel(channel, lang),
+            "needed": _amount(rows["agents"].sum() * hours),
+            "where": words["in_open_hours"] if plan.open_hours else "",
+        }
+        if plan.has_observed:
+            seen = _amount(rows["observed_agents"].sum() * hours)
+            lines.append(words["total_seen"].format(seen=seen, **fields))
+        else:
+            lines.append(words["total"].format(**fields))
+    return lines
 
 
 def _peak_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
@@ -303,7 +470,6 @@ def _peak_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
             agents=int(peak["agents"]),
             s="" if peak["agents"] == 1 else "s",
             occupancy=_percent(peak["occupancy"], lang),
-            agents_hours=_agent_hours(plan, channel),
         )
         if plan.section["shrinkage"] > 0:
             line += words["rostered"].format(
@@ -314,9 +480,9 @@ def _peak_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
     return lines
 
 
-def _gaps_table(stretches: pd.DataFrame, plan: WeeklyStaffing, lang: str) -> ActionTable:
+def _gaps_table(stretches: pd.DataFrame, lang: str) -> ActionTable:
     words = WORDS[lang]
-    shown = stretches[stretches["gap"].abs() >= 1]
+    shown = stretches[stretches["kind"] != "even"]
     frame = pd.DataFrame(
         {
             words["channel"]: [channel_name(c, lang) for c in shown["channel"]],
@@ -324,10 +490,11 @@ def _gaps_table(stretches: pd.DataFrame, plan: WeeklyStaffing, lang: str) -> Act
             words["interval"]: [
                 _span(s, e) for s, e in zip(shown["start"], shown["end"], strict=True)
             ],
-            words["calls"]: shown["calls"].to_numpy(),
-            words["agents"]: shown["agents"].to_numpy(),
-            words["observed"]: shown["observed"].to_numpy(),
-            words["gap"]: shown["gap"].to_numpy(),
+            words["calls"]: shown["calls"].to_numpy(dtype=float),
+            words["agents"]: shown["agents"].to_numpy(dtype=float),
+            words["observed"]: shown["observed"].to_numpy(dtype=float),
+            words["gap"]: shown["gap"].to_numpy(dtype=float),
+            words["agent_hours"]: shown["agent_hours"].to_numpy(dtype=float),
         }
     )
     return ActionTable(
@@ -336,17 +503,48 @@ def _gaps_table(stretches: pd.DataFrame, plan: WeeklyStaffing, lang: str) -> Act
         frame=frame,
         formats={
             words["calls"]: "number",
-            words["agents"]: "count",
+            words["agents"]: "number",
             words["observed"]: "number",
             words["gap"]: "number",
+            words["agent_hours"]: "number",
         },
         note=words["gaps_note"],
+    )
+
+
+def _waiting_table(waits: pd.DataFrame, plan: WeeklyStaffing, lang: str) -> ActionTable:
+    words = WORDS[lang]
+    minutes = plan.section["interval_minutes"]
+    frame = pd.DataFrame(
+        {
+            words["channel"]: [channel_name(c, lang) for c in waits["channel"]],
+            words["weekday"]: [weekday_names(lang)[d - 1] for d in waits["weekday"]],
+            words["opening"]: [_span(s, s + minutes) for s in waits["start"]],
+            words["waiting_col"]: waits["waiting"].to_numpy(),
+            words["arrivals"]: waits["arrivals"].to_numpy(),
+            words["agents"]: waits["agents"].to_numpy(),
+            words["agents_alone"]: waits["agents_without_waiting"].to_numpy(),
+        }
+    )
+    return ActionTable(
+        key="staffing_waiting",
+        title=words["waiting_title"],
+        frame=frame,
+        formats={
+            words["waiting_col"]: "number",
+            words["arrivals"]: "number",
+            words["agents"]: "count",
+            words["agents_alone"]: "count",
+        },
+        note=words["waiting_note"],
     )
 
 
 def _plan_table(plan: WeeklyStaffing, lang: str) -> ActionTable:
     words = WORDS[lang]
     formats = {
+        words["arrivals"]: "number",
+        words["waiting_col"]: "number",
         words["calls"]: "number",
         words["agents"]: "count",
         words["rostered_col"]: "count",
@@ -368,23 +566,26 @@ def _plan_table(plan: WeeklyStaffing, lang: str) -> ActionTable:
 
 def _heatmap(plan: WeeklyStaffing, channel: str, lang: str) -> Any:
     """Agents needed, weekdays as rows (Monday on top), interval starts as columns, trimmed
-    to the hours that see contacts or agents."""
+    to the hours that see contacts or agents; closed intervals blank."""
     import plotly.graph_objects as go
 
     words = WORDS[lang]
     rows = plan.table[plan.table["channel"] == channel]
-    grid = rows.pivot(index="weekday", columns="start", values="agents")
+    grid = rows.assign(agents=rows["agents"].where(rows["open"])).pivot(
+        index="weekday", columns="start", values="agents"
+    )
     busy = rows.groupby("start")[["calls", "observed_agents"]].sum().sum(axis=1) > 0
     starts = busy[busy].index
     if len(starts):
         grid = grid.loc[:, starts.min() : starts.max()]
+    values = grid.to_numpy(dtype=float)
     figure = go.Figure(
         go.Heatmap(
-            z=grid.to_numpy(),
+            z=values,
             x=[_clock(int(s)) for s in grid.columns],
             y=weekday_names(lang),
             colorscale="Blues",
-            text=grid.to_numpy(),
+            text=np.where(np.isnan(values), "", np.nan_to_num(values).astype(int).astype(str)),
             texttemplate="%{text}",
             hovertemplate="%{y} %{x} — %{z}<extra></extra>",
             colorbar={"title": {"text": words["colorbar"]}, "tickformat": "d"},
@@ -429,6 +630,7 @@ def _method(plan: WeeklyStaffing, lang: str, ignored: list[str]) -> str:
         if section["shrinkage"] > 0
         else "",
     )
+    text += _open_hours_method(plan, words)
     text += words["method_observed" if plan.has_observed else "method_unobserved"]
     if plan.left_out:
         text += words["method_left_out"].format(
@@ -441,9 +643,17 @@ def _method(plan: WeeklyStaffing, lang: str, ignored: list[str]) -> str:
     return text
 
 
-def _agent_hours(plan: WeeklyStaffing, channel: str) -> str:
-    agents = plan.table.loc[plan.table["channel"] == channel, "agents"].sum()
-    return f"{agents * plan.section['interval_minutes'] / 60:,.0f}"
+def _open_hours_method(plan: WeeklyStaffing, words: dict[str, str]) -> str:
+    """Which intervals were planned, where closed-hours contacts went, and the holidays."""
+    if plan.open_hours:
+        text = words["method_open"]
+        if plan.holidays:
+            days = words["sep"].join(day.isoformat() for day in plan.holidays)
+            text += words["method_holidays"].format(days=days)
+        return text
+    if plan.section["open_hours"] == "always":
+        return words["method_always"]
+    return words["method_no_hours"]
 
 
 def _channel(code: str, lang: str, sentence_start: bool = False) -> str:
@@ -464,6 +674,11 @@ def _percent(value: float, lang: str) -> str:
 def _agents(value: float) -> str:
     """An average count of agents: one decimal, none when whole ("6", "0.5")."""
     return f"{value:.1f}".removesuffix(".0")
+
+
+def _amount(value: float) -> str:
+    """A weekly total: whole from 10 up ("105"), one decimal below ("0.5", "3")."""
+    return f"{value:,.0f}" if value >= 10 else _agents(value)
 
 
 def _clock(minutes: int) -> str:

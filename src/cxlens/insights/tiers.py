@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 # rows of the "whom to call" table
 CALL_ROWS = 20
-# how many of the month's slips get a sentence (then the biggest move up gets one)
+# how many of the month's slips get a sentence (then the biggest move up and the biggest
+# move between tiers of equal worth get one each)
 SLIPS_TOLD = 3
 
 WORDS: dict[str, dict[str, str]] = {
@@ -82,6 +83,10 @@ WORDS: dict[str, dict[str, str]] = {
             "{n:,} customers moved up from {before} to {after} between {start} and {day}; they "
             "have spent {spend:,.2f} {currency} to date."
         ),
+        "moved": (
+            "{n:,} customers moved from {before} to {after} between {start} and {day}; they "
+            "have spent {spend:,.2f} {currency} to date."
+        ),
         "first": "{n:,} customers placed their first completed order after {start}: {tiers}.",
         "method": (
             "RFM as of {day} over each customer's whole history: recency = days since the "
@@ -94,8 +99,7 @@ WORDS: dict[str, dict[str, str]] = {
         "quintiles": "{dimensions} by quintile of rank among the customers of the day (equal "
         "values share the lower score)",
         "edges_up": "{dimension} by the fixed edges [{edges}] (where scores 2-5 begin)",
-        "edges_down": "{dimension} by the fixed edges [{edges}] days (the last days of scores "
-        "5-2)",
+        "edges_down": "{dimension} by the fixed edges [{edges}] days (the last days of scores 5-2)",
         "few_scores": " Frequency takes only the scores {scores} here: {share} of customers "
         "bought on one day, and equal values share a score; [tiers] frequency sets fixed edges.",
         "segment_only": " Customers of segment {values} only.",
@@ -146,6 +150,7 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "slipped": "{start}至{day}，有{n:,}位{before}降为{after}，他们累计消费{spend:,.2f} {currency}。",
         "rose": "{start}至{day}，有{n:,}位{before}升为{after}，他们累计消费{spend:,.2f} {currency}。",
+        "moved": "{start}至{day}，有{n:,}位{before}转为{after}，他们累计消费{spend:,.2f} {currency}。",
         "first": "{start}之后首次完成下单的客户有{n:,}位：{tiers}。",
         "method": (
             "以{day}为基准，按每位客户的全部历史计算RFM：R为距最近一次已完成订单的天数，"
@@ -258,10 +263,10 @@ def _call_line(tiers: LoyaltyTiers, names: dict, words: dict, currency: str) -> 
 def _move_lines(
     tiers: LoyaltyTiers, names: dict, words: dict, days: dict, currency: str
 ) -> list[str]:
-    """The month's slips that put the most spend at stake, then the move up that brought the
-    most. A slip is a move to a tier of larger ``rank`` (less worth), a move up one to a
-    smaller rank; moves between tiers of equal rank stay in the matrix, untold. The spend
-    is the movers' completed spend to date: what the shop stands to lose or keep."""
+    """The month's slips that put the most spend at stake, then the move up and the move
+    between tiers of equal worth that carried the most. A slip is a move to a tier of larger
+    ``rank`` (less worth), a move up one to a smaller rank. The spend is the movers'
+    completed spend to date: what the shop stands to lose or keep."""
     rank = {s["name"]: s["rank"] for s in tiers.segments}
     movers = tiers.customers[
         tiers.customers["previous_tier"].notna()
@@ -272,11 +277,14 @@ def _move_lines(
         .agg(n=("customer_id", "size"), spend=("spend", "sum"))
         .reset_index()
     )
-    change = moves["tier"].map(rank) - moves["previous_tier"].map(rank)
+    moves["change"] = moves["tier"].map(rank) - moves["previous_tier"].map(rank)
     by_spend = ["spend", "n", "previous_tier", "tier"]
-    slips = moves[change > 0].sort_values(by_spend, ascending=[False, False, True, True])
-    rises = moves[change < 0].sort_values(by_spend, ascending=[False, False, True, True])
-    told = [("slipped", slips.head(SLIPS_TOLD)), ("rose", rises.head(1))]
+    moves = moves.sort_values(by_spend, ascending=[False, False, True, True])
+    told = [
+        ("slipped", moves[moves["change"] > 0].head(SLIPS_TOLD)),
+        ("rose", moves[moves["change"] < 0].head(1)),
+        ("moved", moves[moves["change"] == 0].head(1)),
+    ]
     return [
         words[kind].format(
             n=m.n,

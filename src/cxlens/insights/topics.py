@@ -120,8 +120,16 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "topics_note": {
         "en": "A comment counts in the topic it is most about, if it uses one of its "
-        "keywords; examples are the shortest negative comments of the topic.",
-        "zh": "评论归入其最相关且包含该话题关键词的话题；示例为该话题中最短的负面评论。",
+        "keywords; examples are the shortest negative comments of the topic. {negative}",
+        "zh": "评论归入其最相关且包含该话题关键词的话题；示例为该话题中最短的负面评论。{negative}",
+    },
+    "negative_means": {
+        "en": "Negative means CSAT in the bottom boxes (1–2 on a 1–5 scale), NPS 0–6 or a "
+        "review rated {rating} or less; neutral scores (CSAT 3, NPS 7–8, ratings between) "
+        "are not negative, and only comments without a score are read by the sentiment "
+        "model.",
+        "zh": "负面指 CSAT 处于最低档（1–5 分制中的 1–2 分）、NPS 0–6 分或评价星级不高于 {rating}；"
+        "中性评分（CSAT 3 分、NPS 7–8 分、介于两者之间的星级）不算负面，只有无评分的评论由情感模型判断。",
     },
     "by_title": {"en": "Negative topics by {dimension}", "zh": "各{dimension}的负面话题"},
     "by_note": {
@@ -152,16 +160,20 @@ WORDS: dict[str, dict[str, str]] = {
     "axis_negative": {"en": "Negative comments", "zh": "负面评论数"},
     "method": {
         "en": "Topics: NMF on the TF-IDF of the negative comments' words (jieba for "
-        "Chinese, stop words left out), up to {count} per language, learned from all "
+        "Chinese; stop words, words of feeling, degree, negation or filler, and words spread "
+        "evenly over all topics left out), up to {count} per language, learned from all "
         "{total} comments to {end}; a topic learned from fewer than {min_size} negative "
-        "comments is dropped. "
+        "comments is dropped; keywords are ranked by class-based TF-IDF (how distinctive of "
+        "the topic), and a topic is named by its most distinctive nouns and verbs. "
         "Sentiment: a comment's own CSAT or NPS score (or review rating) where it has "
-        "one, else the model per language below. Counted: {window}; trends cover the "
-        "{months} months to {last}.",
-        "zh": "话题：对负面评论的词语（中文用 jieba 分词，去除停用词）做 TF-IDF 后以 NMF 分解，"
+        "one, else the model per language below. {negative} Counted: {window}; trends "
+        "cover the {months} months to {last}.",
+        "zh": "话题：对负面评论的词语（中文用 jieba 分词；去除停用词、表达情绪、程度、否定的词和"
+        "口头语，以及均匀分布于各话题的词）做 TF-IDF 后以 NMF 分解，"
         "每种语言最多 {count} 个，基于截至 {end} 的全部 {total} 条评论学习；"
-        "由少于 {min_size} 条负面评论学得的话题不显示。情感：以评论自带的 CSAT、NPS 评分（或评价星级）"
-        "为准，否则用下表中该语言的模型判断。统计范围：{window}；趋势为截至 {last} 的 "
+        "由少于 {min_size} 条负面评论学得的话题不显示；关键词按类别 TF-IDF（对该话题的区分度）排序，"
+        "话题以区分度最高的名词和动词命名。情感：以评论自带的 CSAT、NPS 评分（或评价星级）"
+        "为准，否则用下表中该语言的模型判断。{negative}统计范围：{window}；趋势为截至 {last} 的 "
         "{months} 个月。",
     },
     "all_dates": {"en": "all dates", "zh": "全部日期"},
@@ -186,7 +198,7 @@ def topics_view(warehouse: Warehouse, settings: Settings, lang: str, scope: Scop
     by_category = negative_by(current, analysis.topics, "category")
     view = ActionView(key="topics", title=action_title("topics", lang), lang=lang)
     view.lines = _lines(topics, by_channel, by_category, analysis, scope, lang)
-    view.tables = [_topics_table(topics, scope, lang)]
+    view.tables = [_topics_table(topics, scope, settings, lang)]
     for dimension, frame in (("channel", by_channel), ("category", by_category)):
         if frame[dimension].notna().any():
             view.tables.append(_by_table(frame, dimension, lang))
@@ -427,7 +439,15 @@ def _sentiment_line(analysis: CommentAnalysis, lang: str) -> list[str]:
     return [word("sentiment_line", lang, models="; ".join(parts))]
 
 
-def _topics_table(topics: pd.DataFrame, scope: Scope, lang: str) -> ActionTable:
+def negative_meaning(settings: Settings, lang: str) -> str:
+    """One sentence: which scores make a comment negative, and that neutral ones do not."""
+    from cxlens.models.text import check_settings
+
+    rating = check_settings(dict(settings.topics or {}))["negative_rating"]
+    return word("negative_means", lang, rating=f"{rating:g}")
+
+
+def _topics_table(topics: pd.DataFrame, scope: Scope, settings: Settings, lang: str) -> ActionTable:
     months = f"{TREND_MONTHS}"
     columns = {
         "label": word("col_topic", lang),
@@ -456,7 +476,7 @@ def _topics_table(topics: pd.DataFrame, scope: Scope, lang: str) -> ActionTable:
         title=word("topics_title", lang),
         frame=frame,
         formats=formats,
-        note=word("topics_note", lang),
+        note=word("topics_note", lang, negative=negative_meaning(settings, lang)),
     )
 
 
@@ -578,6 +598,7 @@ def _method(analysis: CommentAnalysis, scope: Scope, settings: Settings, lang: s
         end=end.date() if pd.notna(end) else "",
         min_size=section["min_size"],
         window=window,
+        negative=negative_meaning(settings, lang),
         months=TREND_MONTHS,
         last=last,
     )

@@ -58,6 +58,28 @@ FEELING_WORDS = frozenset(
     great job good bad very really sort
     """.split()
 )
+# Words that judge, grade, deny or fill ("一般", "有点", "还行", "不错", "没", "根本", "slow",
+# "ok", "though"): they say how a customer feels about something or how much, never what
+# the something is, so a topic named by them ("一般 / 过程 / 解决") gives a manager nothing to
+# act on. Topic models leave them out; the sentiment model keeps them.
+JUDGING_WORDS = frozenset(
+    """
+    一般 还行 还好 凑合 不错 挺好 很好 好 差 太差 很差 糟糕 慢 太慢 很慢 快 很快 行 合理 不合理
+    正常 专业 耐心 顺畅 靠谱 贴心 省心 满意 清楚 好用 实惠 完好 麻烦 太麻烦 折腾 太折腾 有待 提高
+    有点 有些 有点儿 比较 稍微 十分 极其 相当 完全 根本 其实 就是 反正 结果 终于 居然 竟然 总算
+    好像 感觉 觉得 算是 而已 似乎 确实 好几 好几次 几次 每次 总是 老是 一直 又 再次 多次
+    不 没 没有 别 未 无 不是 不能 不会 没人 也不 都没 从来 不到 不了 不说
+    ok okay fine slow slower slowly fast faster quick quickly poor terrible awful horrible
+    nice polite rude kind friendly helpful patient professional useless annoying
+    far too quite rather bit little lot still just even ever never though while
+    way end actually basically literally simply time times
+    take takes took taking go goes going went got gets getting does did doing come comes came
+    say says said tell told hear heard
+    """.split()
+)
+# jieba's part-of-speech tags (ICTCLAS style) of the words a topic may be named by: nouns
+# (n, nr, ns, nt, nz, ng), verbal nouns and verbs (vn, v, vd, vi, vg), abbreviations (j).
+CONTENT_TAGS = ("n", "v", "j")
 DEFAULTS: dict[str, Any] = {
     "count": 8,
     "min_size": 5,
@@ -150,11 +172,29 @@ def detect_language(texts: pd.Series, given: pd.Series | None = None) -> pd.Seri
 
 def stop_words(extra: Iterable[str] = ()) -> frozenset[str]:
     """Words topic models leave out: Chinese and English stop words, words of feeling or
-    request that name no theme (``FEELING_WORDS``), and ``extra`` (lower-cased)."""
+    request (``FEELING_WORDS``) and words that judge, grade, deny or fill
+    (``JUDGING_WORDS``), none of which names a theme, and ``extra`` (lower-cased)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     extra_words = {w.strip().lower() for w in extra}
-    return CHINESE_STOP_WORDS | ENGLISH_STOP_WORDS | FEELING_WORDS | extra_words
+    return CHINESE_STOP_WORDS | ENGLISH_STOP_WORDS | FEELING_WORDS | JUDGING_WORDS | extra_words
+
+
+def content_words(words: Iterable[str], language: str) -> list[bool]:
+    """Per word, whether it can name a topic: a noun or verb (jieba's part-of-speech tag of
+    the word alone) for zh; for en, which has no tagger among cxlens's packages, any word
+    outside ``stop_words()``. A stop or judging word is never a content word."""
+    drop = stop_words()
+    if language != "zh":
+        return [w not in drop for w in words]
+    import jieba.posseg
+
+    _jieba()
+    tagged = []
+    for w in words:
+        flags = [pair.flag for pair in jieba.posseg.lcut(w)]
+        tagged.append(w not in drop and any(f.startswith(CONTENT_TAGS) for f in flags))
+    return tagged
 
 
 def tokens(text: str, language: str, drop: frozenset[str] = frozenset()) -> list[str]:

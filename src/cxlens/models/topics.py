@@ -18,13 +18,15 @@ language written most: on the sample, with one English comment in five, a joint 
 found no English topic at all. ``count`` is therefore the number of topics per language.
 
 ``analyse_comments`` reads every comment in the warehouse (survey comments and the
-``comments`` table), labels the ones a score labels, scores the rest with the sentiment
-model (``cxlens.models.sentiment``) and assigns the topics. A survey comment is
-positive or negative by its own score (CSAT satisfied or not, by the KPI's rule; NPS
-promoter or detractor) and a review by its rating (``[topics] positive_rating`` /
-``negative_rating``); the sentiment model decides only where no score does (NPS
-passives, unrated reviews, social posts). The models see the whole history, so a topic
-keeps its name whatever window or filter a reader picks.
+``comments`` table), sets the tone of the ones a score rates, reads the rest with the
+sentiment model (``cxlens.models.sentiment``) and assigns the topics. A survey comment is
+positive, neutral or negative by its own score (CSAT satisfied by the KPI's rule, in the
+bottom boxes, or between; NPS promoter, passive or detractor) and a review by its rating
+(``[topics] positive_rating`` / ``negative_rating``); the sentiment model decides only
+where no score does (unrated reviews, social posts, CES answers). Only negative comments
+teach the topics and count as negative: a lukewarm "还行吧，就是有点慢" from a CSAT 3 is
+neither, so it cannot make a topic look like a complaint. The models see the whole
+history, so a topic keeps its name whatever window or filter a reader picks.
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ from cxlens.models.sentiment import SentimentModel, shipped_available, shipped_s
 from cxlens.models.text import (
     LANGUAGES,
     check_settings,
+    content_words,
     detect_language,
     stop_words,
     tokenised,
 )
+from cxlens.schema import DEFAULT_SCALES
 from cxlens.store import table_columns
 
 if TYPE_CHECKING:
@@ -69,40 +73,63 @@ DIMENSIONS = ("channel", "category", "priority", "team", "agent", "segment")
 LABEL_KEYWORDS = 3
 # a comment joins a topic only if it holds one of the topic's strongest terms, this many
 ASSIGN_TERMS = 10
+# a term whose occurrences over the topics have at least this share of the highest possible
+# entropy is spread evenly (measured on the sample: openers and closers 0.77–0.92, a theme's
+# words split between two or four topics 0.64 at most); checked from this many topics on
+EVEN_SPREAD = 0.7
+MIN_TOPICS_FOR_SPREAD = 3
 
 
 class TopicModel:
-    """Topics of short texts by NMF on TF-IDF.
+    """Topics of short texts by NMF on TF-IDF, named by their most distinctive content words.
 
     Parameters
     ----------
     count : topics to find (fewer when the texts cannot fill them: at most one per
         ``min_size`` texts, and no more than the vocabulary allows).
-    keywords : terms kept per topic, strongest first.
+    keywords : terms kept per topic, most distinctive first.
     min_size : a topic that fewer training texts land in is dropped.
     seed : NMF's random state.
+    language : ``zh`` or ``en``: which words may name a topic (``content_words``).
 
     Attributes
     ----------
     vectoriser_ : the fitted TF-IDF vectoriser.
     nmf_ : the fitted NMF.
-    terms_ : list, per NMF component, of its terms with a positive weight (strongest first).
-    keywords_ : list, per kept topic, of its ``keywords`` strongest terms.
+    distinctiveness_ : array (components × terms) of class-based TF-IDF (see ``fit``).
+    spread_terms_ : terms left out because they spread evenly over the first fit's topics.
+    terms_ : list, per NMF component, of its terms with a positive distinctiveness
+        (most distinctive first).
+    keywords_ : list, per kept topic, of its ``keywords`` most distinctive terms.
+    labels_ : list, per kept topic, of the content words that name it (two or three).
     kept_ : NMF components kept (largest topic first).
     sizes_ : training texts per kept topic.
     """
 
-    def __init__(self, count: int = 8, keywords: int = 8, min_size: int = 5, seed: int = 0):
+    def __init__(
+        self,
+        count: int = 8,
+        keywords: int = 8,
+        min_size: int = 5,
+        seed: int = 0,
+        language: str = "en",
+    ):
         self.count = count
         self.keywords = keywords
         self.min_size = min_size
         self.seed = seed
+        self.language = language
 
     def fit(self, documents: pd.Series) -> TopicModel:
-        """Learn topics from documents given as space-separated tokens."""
-        from sklearn.decomposition import NMF
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        """Learn topics from documents given as space-separated tokens.
 
+        NMF finds the topics and each text's strongest one. A topic's terms are then
+        ranked by class-based TF-IDF, written here because it is a few array operations:
+        a term's share of the words of the topic's texts, times log(1 + A / f), with A the
+        mean number of words per topic and f the term's count over all topics. A word
+        spread evenly over every topic (an opener such as "第二次联系了") gets a small
+        weight however often it occurs, while NMF's raw weights would rank it high.
+        """
         documents = pd.Series(documents).fillna("").astype(str)
         documents = documents[documents.str.strip().ne("")]
         if len(documents) < self.min_size:
@@ -110,20 +137,21 @@ class TopicModel:
                 f"{len(documents)} texts are too few for topics of at least {self.min_size} "
                 "(lower [topics] min_size)"
             )
-        self.vectoriser_ = TfidfVectorizer(
-            token_pattern=r"\S+", sublinear_tf=True, min_df=2 if len(documents) >= 50 else 1
-        )
-        matrix = self.vectoriser_.fit_transform(documents)
-        components = min(self.count, max(1, len(documents) // self.min_size), *matrix.shape)
-        self.nmf_ = NMF(
-            n_components=components, init="nndsvda", random_state=self.seed, max_iter=1000
-        )
-        self.nmf_.fit(matrix)
+        matrix, strongest, components = self._factorise(documents, frozenset())
+        self.spread_terms_ = frozenset()
+        if components >= MIN_TOPICS_FOR_SPREAD:
+            spread = evenly_spread(matrix > 0, strongest, components)
+            self.spread_terms_ = frozenset(self.vectoriser_.get_feature_names_out()[spread])
+            if self.spread_terms_:
+                matrix, strongest, components = self._factorise(documents, self.spread_terms_)
 
+        self.distinctiveness_ = class_tfidf(matrix > 0, strongest, components)
+        if components >= MIN_TOPICS_FOR_SPREAD:  # spread evenly over the second fit's topics
+            self.distinctiveness_[:, evenly_spread(matrix > 0, strongest, components)] = 0
         terms = self.vectoriser_.get_feature_names_out()
-        order = np.argsort(-self.nmf_.components_, axis=1, kind="stable")
-        strong = np.take_along_axis(self.nmf_.components_, order, axis=1) > 0
-        self.terms_ = [list(terms[row[ok]]) for row, ok in zip(order, strong, strict=True)]
+        order = np.argsort(-self.distinctiveness_, axis=1, kind="stable")
+        positive = np.take_along_axis(self.distinctiveness_, order, axis=1) > 0
+        self.terms_ = [list(terms[row[ok]]) for row, ok in zip(order, positive, strict=True)]
         self.kept_ = list(range(components))  # every component, to count each one's texts
         sizes = np.bincount(self._assign(documents) + 1, minlength=components + 1)[1:]
         ranked = [k for k in np.argsort(-sizes, kind="stable") if sizes[k] >= self.min_size]
@@ -134,13 +162,46 @@ class TopicModel:
         self.kept_ = [int(k) for k in ranked]
         self.sizes_ = [int(sizes[k]) for k in ranked]
         self.keywords_ = [self.terms_[k][: self.keywords] for k in ranked]
+        self.labels_ = [self._label(words) for words in self.keywords_]
         return self
+
+    def _factorise(self, documents: pd.Series, leave_out: frozenset[str]) -> tuple:
+        """TF-IDF of the documents without ``leave_out`` and NMF of it: the matrix, each
+        document's strongest component, and the number of components."""
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectoriser_ = TfidfVectorizer(
+            token_pattern=r"\S+",
+            sublinear_tf=True,
+            min_df=2 if len(documents) >= 50 else 1,
+            stop_words=sorted(leave_out) or None,
+        )
+        matrix = self.vectoriser_.fit_transform(documents)
+        components = min(self.count, max(1, len(documents) // self.min_size), *matrix.shape)
+        self.nmf_ = NMF(
+            n_components=components, init="nndsvda", random_state=self.seed, max_iter=1000
+        )
+        strongest = self.nmf_.fit_transform(matrix).argmax(axis=1)
+        return matrix, strongest, components
+
+    def _label(self, words: list[str]) -> list[str]:
+        """The topic's ``LABEL_KEYWORDS`` most distinctive content words, those of two or
+        more characters first (a single Chinese character such as 打 or 出 is rarely a
+        theme); its leading terms where fewer than two of its keywords are content words."""
+        content = [
+            w for w, ok in zip(words, content_words(words, self.language), strict=True) if ok
+        ]
+        if len(content) < 2:
+            return words[:LABEL_KEYWORDS]
+        longer = [w for w in content if len(w) > 1]
+        return (longer + [w for w in content if len(w) == 1])[:LABEL_KEYWORDS]
 
     def assign(self, documents: pd.Series) -> np.ndarray:
         """Per document, the position of its topic in ``keywords_`` (-1: none).
 
         A document goes to the kept topic it weighs most on, if it holds at least one of
-        that topic's ``ASSIGN_TERMS`` strongest terms.
+        that topic's ``ASSIGN_TERMS`` most distinctive terms.
         """
         raw = self._assign(pd.Series(documents).fillna("").astype(str))
         position = np.full(self.nmf_.n_components, -1)
@@ -166,15 +227,52 @@ class TopicModel:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per kept topic: its position, label (top terms), keywords, training size."""
+        """One row per kept topic: its position, label (its naming content words),
+        keywords (most distinctive first), training size."""
         return pd.DataFrame(
             {
                 "topic": range(len(self.kept_)),
-                "label": [" / ".join(words[:LABEL_KEYWORDS]) for words in self.keywords_],
+                "label": [" / ".join(words) for words in self.labels_],
                 "keywords": [", ".join(words) for words in self.keywords_],
                 "size": self.sizes_,
             }
         )
+
+
+def evenly_spread(present: Any, topic: np.ndarray, topics: int) -> np.ndarray:
+    """Per term (a boolean array), whether its occurrences spread evenly over the topics:
+    the entropy of its distribution over the documents' strongest topics, over log(topics),
+    is at least ``EVEN_SPREAD``. Such a term (an opener or closer that any complaint can
+    carry: "第二次联系了", "请尽快处理") tells no topic from another."""
+    from scipy import sparse
+
+    membership = sparse.csr_matrix(
+        (np.ones(len(topic)), (topic, np.arange(len(topic)))), shape=(topics, len(topic))
+    )
+    counts = np.asarray((membership @ sparse.csr_matrix(present, dtype=float)).todense())
+    share = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
+    logs = np.log(share, out=np.zeros_like(share), where=share > 0)
+    entropy = -(share * logs).sum(axis=0) / np.log(topics)
+    return entropy >= EVEN_SPREAD
+
+
+def class_tfidf(present: Any, topic: np.ndarray, topics: int) -> np.ndarray:
+    """Class-based TF-IDF (topics × terms) of documents' term occurrences ``present``
+    (a sparse documents × terms matrix) grouped by ``topic`` (one per document, 0 to
+    ``topics`` - 1): tf = a term's share of its topic's words, idf = log(1 + A / f) with
+    A the mean words per topic and f the term's count over every topic."""
+    from scipy import sparse
+
+    membership = sparse.csr_matrix(
+        (np.ones(len(topic)), (topic, np.arange(len(topic)))), shape=(topics, len(topic))
+    )
+    counts = np.asarray((membership @ sparse.csr_matrix(present, dtype=float)).todense())
+    words = counts.sum(axis=1, keepdims=True)
+    tf = np.divide(counts, words, out=np.zeros_like(counts), where=words > 0)
+    per_term = counts.sum(axis=0)
+    mean_words = words.mean()
+    idf = np.log1p(np.divide(mean_words, per_term, out=np.zeros_like(per_term), where=per_term > 0))
+    return tf * idf
 
 
 @dataclass
@@ -182,9 +280,12 @@ class CommentAnalysis:
     """Every comment with its language, sentiment and topic, and the models behind them.
 
     ``comments``: comment_id, origin (survey or comments), text, posted_at_local,
-    language, label (1/0 from a score, else NA), positive (P(positive) from the
-    sentiment model), negative (bool: the label where given, else the model), topic
-    (topic id such as ``zh-0``, or None) and the dimensions of ``DIMENSIONS``.
+    language, tone (positive, neutral or negative: the score's where one is given, else
+    the sentiment model's, which reads positive or negative only), label (1/0 from a
+    positive or negative score, else NA: what the sentiment model is fitted on),
+    positive (P(positive) from the sentiment model), negative (bool: tone is negative;
+    a neutral score is never negative), topic (topic id such as ``zh-0``, or None) and
+    the dimensions of ``DIMENSIONS``.
     ``topics``: topic, language, label, keywords, size (negative comments the topic was
     learned from). ``sentiment``: the fitted model (None when none could be fitted),
     ``sentiment_note``: why not, or ''.
@@ -208,9 +309,9 @@ def analyse_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> Comm
 
     model, note = _fit_sentiment(comments, section)
     scores = _scores(comments, model, note)
-    read = pd.Series(scores < 0.5, index=comments.index)
-    negative = comments["label"].eq(0).where(comments["label"].notna(), read)
-    comments = comments.assign(positive=scores, negative=negative.astype(bool))
+    read = pd.Series(np.where(scores < 0.5, "negative", "positive"), index=comments.index)
+    tone = comments["tone"].where(comments["tone"].notna(), read)
+    comments = comments.assign(tone=tone, positive=scores, negative=tone.eq("negative"))
 
     drop = stop_words(section["stop_words"])
     words = tokenised(comments["text"], comments["language"], drop)
@@ -337,7 +438,9 @@ def _topics(
         complaints = words[mine & comments["negative"]]
         if complaints.str.strip().ne("").sum() < section["min_size"]:
             continue
-        model = TopicModel(section["count"], section["keywords"], section["min_size"])
+        model = TopicModel(
+            section["count"], section["keywords"], section["min_size"], language=lang
+        )
         try:
             model.fit(complaints)
         except ModelError as error:
@@ -371,18 +474,23 @@ def read_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.Data
                 "text",
                 "posted_at_local",
                 "language",
+                "tone",
                 "label",
                 *DIMENSIONS,
             ]
         )
     comments = pd.concat(frames, ignore_index=True)
-    comments["label"] = comments["label"].astype("Int64")
+    comments["tone"] = comments["tone"].astype(object).where(comments["tone"].notna(), None)
+    label = comments["tone"].map({"positive": 1, "negative": 0})
+    comments.insert(comments.columns.get_loc("tone") + 1, "label", label.astype("Int64"))
     comments["language"] = detect_language(comments["text"], comments["language"])
     return comments
 
 
 def _survey_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.DataFrame | None:
-    """Survey answers with a comment, labelled by their score through the KPIs' rules.
+    """Survey answers with a comment, their tone set by their score: CSAT satisfied by the
+    KPI's rule is positive, in the bottom boxes negative (``_csat_bottom_boxes``), between
+    neutral; NPS promoters (9–10) positive, detractors (0–6) negative, passives neutral.
 
     Channel is the answer's, else its ticket's; agent the answer's, else the ticket's;
     category, priority and team the ticket's; segment the customer's.
@@ -404,11 +512,14 @@ def _survey_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.D
     csat_valid, satisfied = csat_answers(r, settings)
     nps_valid = (r.kind == "nps") & (r.score == r.score.floor()) & r.score.between(0, 10)
     r = r.mutate(
-        label=ibis.cases(
-            (csat_valid, satisfied.cast("int64")),
-            (nps_valid & (r.score >= 9), 1),
-            (nps_valid & (r.score <= 6), 0),
-            else_=ibis.null("int64"),
+        tone=ibis.cases(
+            (csat_valid & satisfied, "positive"),
+            (csat_valid & _csat_bottom_boxes(r), "negative"),
+            (csat_valid, "neutral"),
+            (nps_valid & (r.score >= 9), "positive"),
+            (nps_valid & (r.score <= 6), "negative"),
+            (nps_valid, "neutral"),
+            else_=ibis.null("string"),
         )
     )
 
@@ -431,7 +542,7 @@ def _survey_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.D
         text=r.comment,
         posted_at_local=r.responded_at_local,
         language=none,
-        label=r.label,
+        tone=r.tone,
         channel=r.channel.cast("string").fill_null(ticket["channel"]),
         category=ticket["category"],
         priority=ticket["priority"],
@@ -441,9 +552,23 @@ def _survey_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.D
     ).execute()
 
 
+def _csat_bottom_boxes(r: Any) -> Any:
+    """Whether a CSAT answer lies in its scale's bottom boxes, as many as the KPI counts
+    top boxes (one on 2–3 points, two on 4–7, three from 8): 1–2 on 1–5, 1–3 on 1–10.
+    Between the bottom boxes and the satisfied ones an answer is neutral."""
+    import ibis
+
+    low = r.scale_min.fill_null(DEFAULT_SCALES["csat"][0])
+    high = r.scale_max.fill_null(DEFAULT_SCALES["csat"][1])
+    points = high - low + 1
+    boxes = ibis.cases((points <= 3, 1), (points <= 7, 2), else_=3)
+    return r.score <= low + boxes - 1
+
+
 def _table_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.DataFrame | None:
-    """Reviews and posts of the ``comments`` table, labelled by their rating where it is
-    at or above ``positive_rating`` (1) or at or below ``negative_rating`` (0).
+    """Reviews and posts of the ``comments`` table, their tone set by their rating:
+    positive at or above ``positive_rating``, negative at or below ``negative_rating``,
+    neutral between, none (the sentiment model reads it) without a rating.
 
     The source (an app store, Weibo, …) stands in for the channel; the customer's segment
     comes from customers. Ticket dimensions stay empty: a review has no ticket.
@@ -466,8 +591,9 @@ def _table_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.Da
     sql = f"""
         SELECT c.comment_id::VARCHAR AS comment_id, 'comments' AS origin, c.text,
             {posted}::TIMESTAMP AS posted_at_local, {column("language")}::VARCHAR AS language,
-            CASE WHEN {column("rating")} >= ? THEN 1 WHEN {column("rating")} <= ? THEN 0
-                END::BIGINT AS label,
+            CASE WHEN {column("rating")} >= ? THEN 'positive'
+                WHEN {column("rating")} <= ? THEN 'negative'
+                WHEN {column("rating")} IS NOT NULL THEN 'neutral' END AS tone,
             {column("source")}::VARCHAR AS channel, NULL::VARCHAR AS category,
             NULL::VARCHAR AS priority, NULL::VARCHAR AS team, NULL::VARCHAR AS agent,
             {segment}::VARCHAR AS segment

@@ -1,0 +1,252 @@
+"""The six actions' views at 1,000,000 tickets, as ratios to the KPI suite by month.
+
+    python benchmarks/bench_actions.py                      # 1,000,000 tickets, 300,000 responses
+    python benchmarks/bench_actions.py --tickets 200000     # responses: 30 % of tickets
+    python benchmarks/bench_actions.py --profile staffing   # cProfile that action (default: slowest)
+
+The warehouse is bench_serve's: ``build_warehouse`` imports and cleans, through the
+product, the files ``bench_pipeline.generate`` writes, and keeps the result in
+``benchmarks/data/serve_<tickets>_<responses>.duckdb``. Those builders make tickets, SLA
+clocks and survey scores only: no ticket events, no survey comments, no orders or
+customers. Actions that need them answer ``missing``; the table prints the reason, and
+their time is then the time the view takes to find out.
+
+Each action's view (``cxlens.insights.actions.action_view``, English) is measured for two
+scopes, all the data and the latest complete month, each in its own child process so
+its peak memory is its own. In the child: imports (not timed); the baseline, which is
+``compute_kpis`` by month over every KPI (what ``/api/v1/kpis?by=month`` asks), once to
+warm the file and the libraries, then again, timed, with its peak memory (VmHWM, reset
+first through ``/proc/self/clear_refs``); then the view, timed, with its own peak (reset
+again; a peak is the whole process's, interpreter and libraries included). The ratio
+view / baseline comes from one process at one moment, so load on the shared machine
+weighs on both alike. Then one view, the slowest by ratio unless ``--profile`` names another, runs
+under cProfile in a further child, and its heaviest functions are printed.
+
+This is not a test and asserts nothing: read the ratios and the load average beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench_serve import build_warehouse
+
+ACTION_KEYS = ("coaching", "bottlenecks", "staffing", "tiers", "topics", "alerts")
+SCOPES = ("all", "month")
+
+
+# --- in the child ---------------------------------------------------------------------------
+
+
+def project(path: Path):
+    """Settings and warehouse as ``cxlens <command> --db <path>`` has them: the settings
+    the file was cleaned with, completed with every action's defaults."""
+    from cxlens.settings import Settings
+    from cxlens.store import Warehouse
+
+    warehouse = Warehouse(path)
+    stored = warehouse.stored_settings()
+    if stored is None:
+        raise SystemExit(f"{path} holds no stored settings; delete it so that it is rebuilt")
+    return Settings.from_stored(stored, str(path)), warehouse
+
+
+def scope_of(name: str, warehouse):
+    """The Scope called ``name``: all the data, or the report's month (the latest complete
+    month of ticket creation, as ``cxlens.insights.periods`` picks it)."""
+    from datetime import timedelta
+
+    from cxlens.insights.actions import Scope
+    from cxlens.insights.periods import latest_complete_month, month_bounds
+
+    if name == "all":
+        return Scope()
+    with warehouse.connect(read_only=True) as con:
+        newest = con.execute("SELECT max(created_at_local)::DATE FROM tickets").fetchone()[0]
+        months = con.execute(
+            "SELECT DISTINCT strftime(created_at_local, '%Y-%m') FROM tickets"
+        ).fetchall()
+    month, _partial = latest_complete_month(newest, {label for (label,) in months})
+    start, end = month_bounds(month)
+    return Scope(window=(start.date(), (end - timedelta(days=1)).date()))
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory since the last reset, in MB."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+def reset_peak() -> None:
+    """Start a new peak: writing 5 to clear_refs resets VmHWM to the current RSS (Linux)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def measure_child(key: str, scope_name: str, path: Path) -> dict:
+    """Baseline twice (warm-up, then timed), then the view; figures as one JSON object."""
+    import importlib
+
+    from cxlens.insights.actions import ACTIONS, action_view
+    from cxlens.metrics.compute import compute_kpis
+
+    started = time.perf_counter()
+    importlib.import_module("plotly.graph_objects")  # every view draws its figures with it
+    importlib.import_module(ACTIONS[key].split(":")[0])
+    import_seconds = time.perf_counter() - started
+    settings, warehouse = project(path)
+    scope = scope_of(scope_name, warehouse)
+
+    def baseline() -> float:
+        started = time.perf_counter()
+        compute_kpis(warehouse, settings, by=["month"])
+        return time.perf_counter() - started
+
+    baseline_first = baseline()
+    reset_peak()
+    baseline_seconds = baseline()
+    baseline_peak = peak_mb()
+
+    reset_peak()
+    started = time.perf_counter()
+    view = action_view(key, warehouse, settings, "en", scope)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "baseline_seconds": baseline_seconds,
+        "baseline_first_seconds": baseline_first,
+        "baseline_peak_mb": baseline_peak,
+        "import_seconds": import_seconds,
+        "window": [str(day) for day in scope.window] if scope.window else None,
+        "missing": view.missing,
+        "lines": len(view.lines),
+        "rows": sum(len(table.frame) for table in view.tables),
+    }
+
+
+def profile_child(key: str, scope_name: str, path: Path, top: int) -> None:
+    """cProfile of one view: the ``top`` functions by own time, then by cumulative time
+    among cxlens's own functions (where the time is spent, and which of our code
+    spends it)."""
+    import cProfile
+    import pstats
+
+    from cxlens.insights.actions import action_view
+
+    settings, warehouse = project(path)
+    scope = scope_of(scope_name, warehouse)
+    profiler = cProfile.Profile()
+    profiler.runcall(action_view, key, warehouse, settings, "en", scope)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats("cxlens", top * 2)
+
+
+# --- in the parent --------------------------------------------------------------------------
+
+
+def run_child(*arguments: str) -> subprocess.CompletedProcess:
+    """This script in a fresh interpreter, with ``arguments`` after ``--child``."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def measure(key: str, scope_name: str, path: Path) -> dict:
+    done = run_child("measure", key, scope_name, str(path))
+    if done.returncode != 0:
+        return {"failed": done.stderr.strip().splitlines()[-1:] or ["no output"]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def show(results: dict[tuple[str, str], dict]) -> None:
+    """The table: view seconds, the baseline beside it, the ratio, peak memory, outcome."""
+    print(
+        f"  {'action':12s} {'scope':6s} {'view s':>8s} {'baseline s':>10s} {'ratio':>7s}"
+        f" {'peak MB':>8s} {'base MB':>8s}  outcome"
+    )
+    for (key, scope_name), r in results.items():
+        if "failed" in r:
+            print(f"  {key:12s} {scope_name:6s} child failed: {r['failed'][0][:200]}")
+            continue
+        outcome = (
+            f"missing: {r['missing'][:90]}"
+            if r["missing"]
+            else f"{r['lines']} lines, {r['rows']} table rows"
+        )
+        print(
+            f"  {key:12s} {scope_name:6s} {r['seconds']:8.2f} {r['baseline_seconds']:10.2f}"
+            f" {r['seconds'] / r['baseline_seconds']:6.2f}x {r['peak_mb']:8.0f}"
+            f" {r['baseline_peak_mb']:8.0f}  {outcome}"
+        )
+
+
+def slowest(results: dict[tuple[str, str], dict]) -> tuple[str, str] | None:
+    """The (action, scope) with the highest ratio among views that computed something."""
+    ratios = {
+        case: r["seconds"] / r["baseline_seconds"]
+        for case, r in results.items()
+        if "failed" not in r and not r["missing"]
+    }
+    return max(ratios, key=ratios.get) if ratios else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--responses", type=int, help="default: 30 %% of --tickets")
+    parser.add_argument("--actions", nargs="+", choices=ACTION_KEYS, default=list(ACTION_KEYS))
+    parser.add_argument("--profile", help="action[:all|month] to profile (default: slowest)")
+    parser.add_argument("--top", type=int, default=5, help="functions shown by the profile")
+    args = parser.parse_args()
+    responses = args.responses if args.responses is not None else args.tickets * 3 // 10
+
+    path = build_warehouse(args.tickets, responses)
+    size_mb = path.stat().st_size / 2**20
+    print(f"{args.tickets:,} tickets, {responses:,} responses ({size_mb:.0f} MB warehouse)")
+    print(f"load average before: {load()}")
+
+    results = {}
+    for key in args.actions:
+        for scope_name in SCOPES:
+            results[key, scope_name] = measure(key, scope_name, path)
+            print(f"  measured {key} / {scope_name} (load {load()})", flush=True)
+    windows = {tuple(r["window"]) for r in results.values() if r.get("window")}
+    print(f"scopes: all the data; month = {', '.join(' to '.join(w) for w in windows)}")
+    show(results)
+    print(f"load average after: {load()}")
+
+    chosen = tuple(args.profile.split(":")) if args.profile else slowest(results)
+    if chosen:
+        key, scope_name = chosen if len(chosen) == 2 else (chosen[0], "all")
+        print(f"\ncProfile of {key} / {scope_name}:")
+        done = run_child("profile", key, scope_name, str(path), str(args.top))
+        print(done.stdout if done.returncode == 0 else done.stderr)
+
+
+def child(arguments: list[str]) -> None:
+    """Entry of a child process: ``measure KEY SCOPE PATH`` or ``profile KEY SCOPE PATH TOP``."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    task, key, scope_name, path = arguments[:4]
+    if task == "measure":
+        print(json.dumps(measure_child(key, scope_name, Path(path))))
+    else:
+        profile_child(key, scope_name, Path(path), int(arguments[4]))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+    else:
+        main()
