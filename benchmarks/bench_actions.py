@@ -3,6 +3,7 @@
     python benchmarks/bench_actions.py                      # 1,000,000 tickets, 300,000 responses
     python benchmarks/bench_actions.py --tickets 200000     # responses: 30 % of tickets
     python benchmarks/bench_actions.py --profile staffing   # cProfile that action (default: slowest)
+    python benchmarks/bench_actions.py --actions coaching --memory-gb 16
 
 The warehouse is bench_serve's: ``build_warehouse`` imports and cleans, through the
 product, the files ``bench_pipeline.generate`` writes, and keeps the result in
@@ -15,12 +16,18 @@ Each action's view (``cxlens.insights.actions.action_view``, English) is measure
 scopes, all the data and the latest complete month, each in its own child process so
 its peak memory is its own. In the child: imports (not timed); the baseline, which is
 ``compute_kpis`` by month over every KPI (what ``/api/v1/kpis?by=month`` asks), once to
-warm the file and the libraries, then again, timed, with its peak memory (VmHWM, reset
-first through ``/proc/self/clear_refs``); then the view, timed, with its own peak (reset
-again; a peak is the whole process's, interpreter and libraries included). The ratio
-view / baseline comes from one process at one moment, so load on the shared machine
-weighs on both alike. Then one view, the slowest by ratio unless ``--profile`` names another, runs
-under cProfile in a further child, and its heaviest functions are printed.
+warm the file and the libraries, then best of ``--repeat``, with its peak memory (VmHWM,
+reset first through ``/proc/self/clear_refs``); then the view, best of ``--repeat`` (once
+if it takes 10 s), with its own peak (reset again; a peak is the whole process's,
+interpreter and libraries included). The ratio view / baseline comes from one process
+at one moment, so load on the shared machine weighs on both alike. Coaching and other
+views that look back a fixed number of days ending at the window's last day read about
+as much for the month as for all the data. Then one view, the slowest by ratio unless
+``--profile`` names another, runs under cProfile in a further child, and its heaviest
+functions are printed: by own time, then cxlens's own functions by cumulative time.
+
+The machine is shared: a child whose resident memory passes ``--memory-gb`` (default 6)
+or whose run passes ``--timeout`` seconds is killed, and its row says how far it got.
 
 This is not a test and asserts nothing: read the ratios and the load average beside them.
 """
@@ -39,6 +46,7 @@ from bench_serve import build_warehouse
 
 ACTION_KEYS = ("coaching", "bottlenecks", "staffing", "tiers", "topics", "alerts")
 SCOPES = ("all", "month")
+ONCE_SECONDS = 10.0  # a view this slow is timed once, not best of --repeat
 
 
 # --- in the child ---------------------------------------------------------------------------
@@ -88,8 +96,9 @@ def reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def measure_child(key: str, scope_name: str, path: Path) -> dict:
-    """Baseline twice (warm-up, then timed), then the view; figures as one JSON object."""
+def measure_child(key: str, scope_name: str, path: Path, repeat: int) -> dict:
+    """The baseline once to warm up, then best of ``repeat``; then the view, best of
+    ``repeat`` (once when it takes ``ONCE_SECONDS`` or more); figures as one JSON object."""
     import importlib
 
     from cxlens.insights.actions import ACTIONS, action_view
@@ -109,13 +118,16 @@ def measure_child(key: str, scope_name: str, path: Path) -> dict:
 
     baseline_first = baseline()
     reset_peak()
-    baseline_seconds = baseline()
+    baseline_seconds = min(baseline() for _ in range(repeat))
     baseline_peak = peak_mb()
 
     reset_peak()
-    started = time.perf_counter()
-    view = action_view(key, warehouse, settings, "en", scope)
-    seconds = time.perf_counter() - started
+    times = []
+    while len(times) < repeat and sum(times) < ONCE_SECONDS:
+        started = time.perf_counter()
+        view = action_view(key, warehouse, settings, "en", scope)
+        times.append(time.perf_counter() - started)
+    seconds = min(times)
     return {
         "seconds": seconds,
         "peak_mb": peak_mb(),
@@ -123,6 +135,7 @@ def measure_child(key: str, scope_name: str, path: Path) -> dict:
         "baseline_first_seconds": baseline_first,
         "baseline_peak_mb": baseline_peak,
         "import_seconds": import_seconds,
+        "runs": len(times),
         "window": [str(day) for day in scope.window] if scope.window else None,
         "missing": view.missing,
         "lines": len(view.lines),
@@ -151,17 +164,54 @@ def profile_child(key: str, scope_name: str, path: Path, top: int) -> None:
 # --- in the parent --------------------------------------------------------------------------
 
 
-def run_child(*arguments: str) -> subprocess.CompletedProcess:
-    """This script in a fresh interpreter, with ``arguments`` after ``--child``."""
+class Stopped(Exception):
+    """A child passed the memory or time limit and was stopped."""
+
+
+def run_child(*arguments: str, limits: argparse.Namespace) -> str:
+    """This script in a fresh interpreter, with ``arguments`` after ``--child``; its stdout.
+
+    The child's resident memory is read every quarter second: past
+    ``limits.memory_gb`` (or ``limits.timeout`` seconds) it is killed and ``Stopped``
+    says when, so that one view cannot take the memory of a shared machine.
+    """
     command = [sys.executable, str(Path(__file__).resolve()), "--child", *arguments]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started, highest = time.monotonic(), 0.0
+    while True:
+        try:
+            out, err = child.communicate(timeout=0.25)
+            break
+        except subprocess.TimeoutExpired:
+            highest = max(highest, resident_mb(child.pid))
+            elapsed = time.monotonic() - started
+            if highest > limits.memory_gb * 1024 or elapsed > limits.timeout:
+                child.kill()
+                child.communicate()
+                raise Stopped(
+                    f"stopped after {elapsed:.0f} s at {highest:,.0f} MB resident (limits: "
+                    f"{limits.memory_gb:g} GB, {limits.timeout:.0f} s)"
+                ) from None
+    if child.returncode != 0:
+        raise Stopped((err.strip().splitlines() or ["no output"])[-1])
+    return out
 
 
-def measure(key: str, scope_name: str, path: Path) -> dict:
-    done = run_child("measure", key, scope_name, str(path))
-    if done.returncode != 0:
-        return {"failed": done.stderr.strip().splitlines()[-1:] or ["no output"]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def resident_mb(pid: int) -> float:
+    """A running process's resident memory (VmRSS), in MB; 0 once it has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0) / 1024
+
+
+def measure(key: str, scope_name: str, path: Path, limits: argparse.Namespace) -> dict:
+    try:
+        out = run_child("measure", key, scope_name, str(path), str(limits.repeat), limits=limits)
+    except Stopped as stop:
+        return {"failed": str(stop)}
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def load() -> str:
@@ -176,7 +226,7 @@ def show(results: dict[tuple[str, str], dict]) -> None:
     )
     for (key, scope_name), r in results.items():
         if "failed" in r:
-            print(f"  {key:12s} {scope_name:6s} child failed: {r['failed'][0][:200]}")
+            print(f"  {key:12s} {scope_name:6s} {r['failed'][:200]}")
             continue
         outcome = (
             f"missing: {r['missing'][:90]}"
@@ -200,14 +250,33 @@ def slowest(results: dict[tuple[str, str], dict]) -> tuple[str, str] | None:
     return max(ratios, key=ratios.get) if ratios else None
 
 
+def profiled(text: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    """(action, scope) named by ``--profile`` as ``action`` or ``action:scope``."""
+    key, _, scope_name = text.partition(":")
+    if key not in ACTION_KEYS or (scope_name or "all") not in SCOPES:
+        parser.error(
+            f"--profile {text}: use an action ({', '.join(ACTION_KEYS)}), optionally "
+            f"followed by :all or :month"
+        )
+    return key, scope_name or "all"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--responses", type=int, help="default: 30 %% of --tickets")
     parser.add_argument("--actions", nargs="+", choices=ACTION_KEYS, default=list(ACTION_KEYS))
     parser.add_argument("--profile", help="action[:all|month] to profile (default: slowest)")
+    parser.add_argument("--no-profile", action="store_true", help="profile nothing")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     parser.add_argument("--top", type=int, default=5, help="functions shown by the profile")
+    parser.add_argument(
+        "--memory-gb", type=float, default=6.0, help="stop a child past this resident memory"
+    )
+    parser.add_argument("--timeout", type=float, default=900.0, help="stop a child after this")
     args = parser.parse_args()
+    if args.profile:
+        profiled(args.profile, parser)  # a bad name fails before the long runs
     responses = args.responses if args.responses is not None else args.tickets * 3 // 10
 
     path = build_warehouse(args.tickets, responses)
@@ -218,29 +287,31 @@ def main() -> None:
     results = {}
     for key in args.actions:
         for scope_name in SCOPES:
-            results[key, scope_name] = measure(key, scope_name, path)
+            results[key, scope_name] = measure(key, scope_name, path, args)
             print(f"  measured {key} / {scope_name} (load {load()})", flush=True)
     windows = {tuple(r["window"]) for r in results.values() if r.get("window")}
     print(f"scopes: all the data; month = {', '.join(' to '.join(w) for w in windows)}")
     show(results)
     print(f"load average after: {load()}")
 
-    chosen = tuple(args.profile.split(":")) if args.profile else slowest(results)
-    if chosen:
-        key, scope_name = chosen if len(chosen) == 2 else (chosen[0], "all")
+    chosen = profiled(args.profile, parser) if args.profile else slowest(results)
+    if chosen and not args.no_profile:
+        key, scope_name = chosen
         print(f"\ncProfile of {key} / {scope_name}:")
-        done = run_child("profile", key, scope_name, str(path), str(args.top))
-        print(done.stdout if done.returncode == 0 else done.stderr)
+        try:
+            print(run_child("profile", key, scope_name, str(path), str(args.top), limits=args))
+        except Stopped as stop:
+            print(f"  {stop}")
 
 
 def child(arguments: list[str]) -> None:
-    """Entry of a child process: ``measure KEY SCOPE PATH`` or ``profile KEY SCOPE PATH TOP``."""
+    """Entry of a child: ``measure KEY SCOPE PATH REPEAT`` or ``profile KEY SCOPE PATH TOP``."""
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     task, key, scope_name, path = arguments[:4]
     if task == "measure":
-        print(json.dumps(measure_child(key, scope_name, Path(path))))
+        print(json.dumps(measure_child(key, scope_name, Path(path), int(arguments[4]))))
     else:
         profile_child(key, scope_name, Path(path), int(arguments[4]))
 

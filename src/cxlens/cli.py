@@ -20,10 +20,13 @@ from cxlens import __version__
 from cxlens.commands.common import (
     ConfigOption,
     DbOption,
+    FilterOption,
     LangOption,
     MonthOption,
     UntilOption,
     check_format,
+    day_option,
+    dimension_filters,
     language,
     month_option,
     number,
@@ -538,26 +541,10 @@ def cohorts(
         print_frame(shown)
 
 
-FilterOption = Annotated[
-    list[str] | None,
-    typer.Option(help="Keep only these values (repeat for several)."),
-]
 PdfOption = Annotated[
     bool,
     typer.Option("--pdf", help="Also print report.pdf with headless Chromium (chromium on PATH)."),
 ]
-
-
-def _report_filters(**given: list[str] | None) -> dict[str, list[str]]:
-    """``--channel email --team billing`` as {dimension: values}; blank values refused."""
-    filters = {}
-    for dimension, values in given.items():
-        values = [value.strip() for value in values or []]
-        if any(not value for value in values):
-            raise typer.BadParameter("give a value, e.g. email", param_hint=f"--{dimension}")
-        if values:
-            filters[dimension] = values
-    return filters
 
 
 @app.command()
@@ -591,7 +578,7 @@ def run(
     """
     from cxlens.pipeline import run_project
 
-    filters = _report_filters(channel=channel, category=category, team=team, segment=segment)
+    filters = dimension_filters(channel=channel, category=category, team=team, segment=segment)
     settings, warehouse = project(config, db, language=language(lang))
     with _progress(not silent) as progress:
         result = run_project(
@@ -628,7 +615,7 @@ def report(
     """
     from cxlens.pipeline import report_project
 
-    filters = _report_filters(channel=channel, category=category, team=team, segment=segment)
+    filters = dimension_filters(channel=channel, category=category, team=team, segment=segment)
     settings, warehouse = project(config, db, language=language(lang))
     _, paths = report_project(
         settings, warehouse, out, month=month_option(month), filters=filters, pdf=pdf
@@ -751,7 +738,7 @@ def survey_links(
         raise typer.BadParameter("give at least 1 day", param_hint="--expires-days")
     settings, warehouse = project(config, db, language=language(lang))
     if subjects is None:
-        subjects = solved_tickets(warehouse, _day(solved_since))
+        subjects = solved_tickets(warehouse, day_option(solved_since, "--solved-since"))
         if not subjects:
             stderr().print(f"no tickets solved since {solved_since}; no link made")
             return
@@ -786,23 +773,12 @@ def _survey_subjects(
             param_hint="--tickets / --customers / --solved-since",
         )
     if solved_since is not None:
-        _day(solved_since)
+        day_option(solved_since, "--solved-since")
         return "ticket", None
     ids = [i.strip() for i in (tickets or customers or "").split(",") if i.strip()]
     if not ids:
         raise typer.BadParameter("name at least one id", param_hint="--tickets / --customers")
     return ("ticket" if tickets is not None else "customer"), ids
-
-
-def _day(text: str | None) -> Any:
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a day like 2025-06-01", param_hint="--solved-since"
-        ) from None
 
 
 def _links_frame(links: list[Any], timezone: str) -> Any:

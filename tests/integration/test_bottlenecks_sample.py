@@ -146,7 +146,7 @@ def test_the_view_speaks_chinese(project):
     ("args", "message"),
     [
         (("--by", "team"), "Invalid value for --by: use category, channel, priority"),
-        (("--from", "2025-02-30"), "'2025-02-30' is not a day like 2025-03-31"),
+        (("--from", "2025-02-30"), "'2025-02-30' is not a day like 2025-06-30"),
         (("--from", "2025-03-01", "--to", "2025-01-01"), "2025-01-01 is before --from"),
         (("--format", "xml"), "Invalid value for --format: use table or json or csv"),
     ],

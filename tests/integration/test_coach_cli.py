@@ -146,7 +146,7 @@ def test_json_view_and_chinese(project):
 
 def test_bad_flags_and_settings_are_explained(project, tmp_path):
     done = cx("coach", "--from", "April", cwd=project)
-    assert done.returncode == 2 and "'April' is not a day like 2025-06-01" in done.stderr
+    assert done.returncode == 2 and "'April' is not a day like 2025-06-30" in done.stderr
     done = cx("coach", "--format", "xml", cwd=project)
     assert done.returncode == 2 and "use table or json or csv" in done.stderr
     toml = (project / "cxlens.toml").read_text(encoding="utf-8")

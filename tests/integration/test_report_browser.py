@@ -64,7 +64,7 @@ def test_every_chart_is_drawn_offline(report, tmp_path):
     done = headless(report, tmp_path / "profile", "--dump-dom")
 
     assert done.returncode == 0, done.stderr
-    page = re.sub(r"<script\b.*?</script>", "", done.stdout, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", done.stdout, flags=re.S)
     # plotly marks each chart it has drawn; a plotly.js that failed to load draws none
     assert page.count("js-plotly-plot") == charts
     assert page.count('class="main-svg"') >= 2 * charts

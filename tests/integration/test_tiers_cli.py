@@ -116,7 +116,7 @@ def test_default_frequency_scores_count_purchase_days(project, tiers):
     assert scores == {1: days[1], 2: days[2], 3: days[3], 4: days[4] + days[5], 5: days[6]}
 
 
-def test_one_tier_printed_in_chinese_names(project):
+def test_one_tier_printed_in_chinese_names(project, tiers):  # tiers wrote the lists
     done = cx("tiers", "--tier", "流失风险客户", "--format", "csv", "--lang", "zh", cwd=project)
     assert done.returncode == 0, done.stderr
     rows = done.stdout.splitlines()

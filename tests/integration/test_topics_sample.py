@@ -229,7 +229,7 @@ def test_sentiment_on_a_labelled_file(tmp_path):
     ("args", "message"),
     [
         (["--format", "xml"], "use table or json or csv"),
-        (["--from", "2025-13-01"], "'2025-13-01' is not a day like 2025-03-31"),
+        (["--from", "2025-13-01"], "'2025-13-01' is not a day like 2025-06-30"),
         (["--from", "2025-06-02", "--to", "2025-06-01"], "2025-06-01 is before --from 2025-06-02"),
         (["--top", "0"], "show at least one row"),
     ],

@@ -55,3 +55,35 @@ def test_no_agents_is_a_reason_to_show(tmp_path):
     warehouse = desk(tmp_path, [("A1", "Solo", 40, 20)])  # alone in the team: no comparison
     with pytest.raises(WarehouseError, match="no agent with a team to compare with"):
         coaching_view(warehouse, plain(), "en", Scope())
+
+
+def test_one_row_per_agent_and_every_comparison_in_the_export(tmp_path):
+    # A1 works in two teams, 20 of 40 at first contact in each against 160 of 200 for the
+    # rest of the team (as in test_coaching). Each agent-team pair has 6 comparisons
+    # (FCR and reopen rate × category, channel, all; the tickets carry no durations);
+    # A1 is flagged on FCR thrice per team, with two topics per team (category, channel).
+    from cxlens.actions.coaching import plan_rows
+
+    warehouse = desk(
+        tmp_path,
+        [("A1", "P", 40, 20), ("P2", "P", 200, 160), ("A1", "Q", 40, 20), ("Q2", "Q", 200, 160)],
+    )
+    plan = coaching_plan(warehouse, plain())
+    agents = plan_view(plan, "en").tables[3]
+    assert agents.frame.to_dict("list") == {  # by team ("P" < "P, Q" < "Q"), then name
+        "Agent": ["P2", "A1", "Q2"],
+        "Team": ["P", "P, Q", "Q"],
+        "Comparisons": [6, 12, 6],
+        "Flags": [0, 6, 0],
+        "Topics": [0, 4, 0],
+        "Status": ["no reliable gap", "coach on 4 topic(s)", "no reliable gap"],
+    }
+    assert "at least 10 records" in agents.note and "--format csv" in agents.note
+
+    rows = plan_rows(plan)
+    compared = rows[rows["level"] == "comparison"]
+    assert len(compared) == 24
+    assert compared.groupby("agent").size().to_dict() == {"A1": 12, "P2": 6, "Q2": 6}
+    assert int(compared["flagged"].sum()) == 6
+    assert set(compared.loc[compared["flagged"], "kpi"]) == {"fcr"}
+    assert len(rows[rows["level"] == "agent"]) == 6  # the flags, with topics and examples

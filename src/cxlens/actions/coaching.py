@@ -169,7 +169,8 @@ class CoachingPlan:
     compare with (columns in ``COMPARISON_COLUMNS``); ``flags``: the flagged ones, with
     ``topic_rank`` (1–3 for the agent's training topics, else NaN) and ``examples``
     (ticket ids); ``team_needs``: team × breakdown × KPI where the team needs training;
-    ``agents``: each agent compared, their team, records and number of flags.
+    ``agents``: one row per agent compared: their team(s), largest n, comparisons with
+    ``min_n`` records (those that can flag), flags and training topics.
     """
 
     comparisons: pd.DataFrame
@@ -218,7 +219,7 @@ def coaching_plan(
         comparisons = comparisons[comparisons["agent"].isin(agents_kept)]
     flags = _with_examples(_topics(comparisons[comparisons["flagged"]]), records)
     team_needs = coaching_desk.team_needs(kpis, records, comparisons, config)
-    agents = _agent_summary(comparisons)
+    agents = _agent_summary(comparisons, flags)
     log.info("coaching: %d flags, %d team needs over %s", len(flags), len(team_needs), span)
     return CoachingPlan(comparisons, flags, team_needs, agents, span, config)
 
@@ -262,33 +263,52 @@ def median_interval(
     docstring); NaN bounds where n is too small for the confidence asked.
 
     ``levels`` (``keys`` and ``confidence``) gives a group its own level; groups it does
-    not name use ``confidence``.
+    not name use ``confidence``. The durations are sorted once and each group's order
+    statistics are read at their positions, so the cost is that of one sort.
     """
+    ordered = durations.dropna(subset=[value])
+    group = ordered.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+    minutes = ordered[value].to_numpy(dtype=float)
+    order = np.lexsort((minutes, group))
+    minutes, group = minutes[order], group[order]
+    start = np.flatnonzero(np.diff(group, prepend=-1))
+    n = np.diff(np.append(start, len(group)))
+
+    summary = ordered[keys].iloc[order[start]].reset_index(drop=True)
+    summary["n"] = n.astype("int64")
+    summary["median"] = (minutes[start + (n - 1) // 2] + minutes[start + n // 2]) / 2
+    level = _group_levels(summary, keys, levels, confidence)
+    low, high = _order_ranks(n, level)
+    summary["ci_low"], summary["ci_high"] = _at_ranks(minutes, start, low, high)
+    return summary
+
+
+def _group_levels(summary, keys, levels, confidence) -> np.ndarray:
+    """Each group's confidence level: its own in ``levels``, else ``confidence``."""
+    if levels is None:
+        return np.full(len(summary), confidence)
+    given = summary[keys].merge(levels[[*keys, "confidence"]], on=keys, how="left")
+    return given["confidence"].fillna(confidence).to_numpy(dtype=float)
+
+
+def _order_ranks(n: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0-based ranks of x(l) and x(n − l + 1) in n sorted durations: l is the largest rank
+    with P(B ≤ l − 1) ≤ α/2, B ~ Binomial(n, ½); the low rank is −1 where no l exists."""
     from scipy.stats import binom
 
-    ordered = durations.dropna(subset=[value]).sort_values([*keys, value], kind="stable")
-    grouped = ordered.groupby(keys, sort=False, dropna=False)[value]
-    summary = grouped.agg(n="size", median="median").reset_index()
-    rank = grouped.cumcount().to_numpy()
-
-    n = summary["n"].to_numpy()
-    level = np.full(len(summary), confidence)
-    if levels is not None:
-        given = summary[keys].merge(levels[[*keys, "confidence"]], on=keys, how="left")
-        level = given["confidence"].fillna(confidence).to_numpy()
     tail = (1 - level) / 2
     k0 = binom.ppf(tail, n, 0.5)
-    lowest = np.where(binom.cdf(k0, n, 0.5) <= tail, k0 + 1, k0).astype(int)  # l
-    summary["_low_rank"] = lowest - 1  # 0-based ranks of x(l) and x(n − l + 1)
-    summary["_high_rank"] = n - lowest
+    lowest = np.where(binom.cdf(k0, n, 0.5) <= tail, k0 + 1, k0).astype("int64")  # l
+    return lowest - 1, n - lowest
 
-    ranked = ordered[keys].assign(_rank=rank, _x=ordered[value].to_numpy())
-    for bound, column in (("ci_low", "_low_rank"), ("ci_high", "_high_rank")):
-        picked = ranked.rename(columns={"_rank": column, "_x": bound})
-        summary = summary.merge(picked, on=[*keys, column], how="left")
-    usable = summary["_low_rank"] >= 0
-    summary.loc[~usable, ["ci_low", "ci_high"]] = np.nan
-    return summary.drop(columns=["_low_rank", "_high_rank"])
+
+def _at_ranks(sorted_minutes, start, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """The values at ranks ``low`` and ``high`` of the runs beginning at ``start`` in
+    ``sorted_minutes``; NaN where the low rank is −1 (too few for an interval)."""
+    usable = low >= 0
+    at_low = sorted_minutes[start + np.where(usable, low, 0)]
+    at_high = sorted_minutes[start + np.where(usable, high, 0)]
+    return np.where(usable, at_low, np.nan), np.where(usable, at_high, np.nan)
 
 
 def _columns(con) -> dict[str, set[str]]:
@@ -627,15 +647,67 @@ def _rest_medians(
     durations: pd.DataFrame, who: str, within: list[str], levels: pd.DataFrame
 ) -> pd.DataFrame:
     """For each ``who`` (agent or team) in each group of ``within``: n, median and interval
-    of the group's records that are not theirs (one join, no loop over agents)."""
-    members = durations[[*within, who]].dropna().drop_duplicates()
-    pairs = members.merge(durations, on=within, suffixes=("", "_record"))
-    pairs = pairs[pairs[f"{who}_record"].astype(object) != pairs[who].astype(object)]
-    rest = median_interval(pairs, [who, *within], levels=levels)
-    return rest.rename(
-        columns={"n": "rest_n", "median": "rest_median", "ci_low": "rest_low",
-                 "ci_high": "rest_high"}
-    )  # fmt: skip
+    of the group's records that are not theirs (``rest_n``, ``rest_median``,
+    ``rest_low``, ``rest_high``); no row where the group holds nothing else.
+
+    The rest's records are never built (they would be agents × records rows). Each
+    group's durations are sorted once; the s-th smallest (0-based) of the rest is the
+    group's sorted value at position s + j, where j counts ``who``'s own records before
+    it: their k-th (0-based) at sorted position p_k has p_k − k of the rest's records
+    before it, so it comes first exactly when p_k − k ≤ s, and j is one searchsorted over
+    the ascending p_k − k. The median interpolates the two middle ranks, as np.median.
+    """
+    rows = durations.dropna(subset=within)
+    group = rows.groupby(within, sort=False).ngroup().to_numpy()
+    member = rows.groupby([*within, who], sort=False).ngroup()
+    member = member.fillna(-1).to_numpy(dtype="int64")  # −1: a record without a ``who``
+    members = rows[[who, *within]].iloc[_first_rows(member)].reset_index(drop=True)
+    member_group = group[_first_rows(member)]
+
+    minutes = rows["minutes"].to_numpy(dtype=float)
+    timed = ~np.isnan(minutes)
+    minutes, group, member = minutes[timed], group[timed], member[timed]
+    order = np.lexsort((minutes, group))  # each group's durations, ascending, in one array
+    minutes, group, member = minutes[order], group[order], member[order]
+    group_n = np.bincount(group, minlength=member_group.max(initial=-1) + 1)
+    group_start = np.cumsum(group_n) - group_n
+    position = np.arange(len(group)) - group_start[group]
+
+    own = member >= 0
+    by_member = np.argsort(member[own], kind="stable")  # positions stay ascending
+    mine, position = member[own][by_member], position[own][by_member]
+    own_n = np.bincount(mine, minlength=len(members))
+    own_start = np.cumsum(own_n) - own_n
+    width = int(group_n.max(initial=0)) + 1
+    ahead = mine * width + (position - (np.arange(len(mine)) - own_start[mine]))
+
+    rest_n = group_n[member_group] - own_n
+    kept = np.flatnonzero(rest_n > 0)
+    rest_n, first = rest_n[kept], group_start[member_group[kept]]
+
+    def rest_rank(s: np.ndarray) -> np.ndarray:
+        """Position, in the sorted array, of each kept member's rest's s-th duration."""
+        before = np.searchsorted(ahead, kept * width + s, side="right") - own_start[kept]
+        return first + s + before
+
+    rest = members.iloc[kept].reset_index(drop=True)
+    rest["rest_n"] = rest_n.astype("int64")
+    middle = (minutes[rest_rank((rest_n - 1) // 2)] + minutes[rest_rank(rest_n // 2)]) / 2
+    rest["rest_median"] = middle
+    level = _group_levels(rest, [who, *within], levels, 0.95)
+    low, high = _order_ranks(rest_n, level)
+    usable = low >= 0
+    at_low = minutes[rest_rank(np.where(usable, low, 0))]
+    at_high = minutes[rest_rank(np.where(usable, high, 0))]
+    rest["rest_low"] = np.where(usable, at_low, np.nan)
+    rest["rest_high"] = np.where(usable, at_high, np.nan)
+    return rest
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code 0, 1, … first appears (codes below 0 are skipped)."""
+    seen, first = np.unique(codes, return_index=True)
+    return first[seen >= 0]
 
 
 def _gap_interval(frame: pd.DataFrame, rest_low, rest_high) -> pd.DataFrame:
@@ -716,32 +788,43 @@ def _with_examples(flags: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     return flags
 
 
-def _agent_summary(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """Each agent compared (by team, then name; never by performance): their largest n
-    over the KPIs and their number of flags."""
-    overall = comparisons[comparisons["dimension"] == ALL]
-    summary = overall.groupby(["team", "name", "agent"]).agg(
-        n=("n", "max"), flags=("flagged", "sum")
+def _agent_summary(comparisons: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """One row per agent compared (by team, then name; never by performance): agent,
+    name, team (their teams, joined), n (their largest over the overall KPIs),
+    comparisons (those with ``min_n`` records), flags and topics (training topics)."""
+    by_agent = comparisons.groupby("agent")
+    summary = by_agent.agg(
+        name=("name", "first"), comparisons=("enough", "sum"), flags=("flagged", "sum")
     )
-    flags = comparisons.groupby(["team", "name", "agent"])["flagged"].sum()
-    summary["flags"] = flags.reindex(summary.index).fillna(0).astype("int64")
-    return summary.reset_index().sort_values(["team", "name"]).reset_index(drop=True)
+    teams = comparisons[["agent", "team"]].drop_duplicates().sort_values("team")
+    summary["team"] = teams.groupby("agent")["team"].agg(", ".join)
+    overall = comparisons[comparisons["dimension"] == ALL].groupby("agent")["n"].max()
+    summary["n"] = overall.reindex(summary.index).fillna(0).astype("int64")
+    topics = flags[flags["topic_rank"].notna()].groupby("agent").size()
+    summary["topics"] = topics.reindex(summary.index).fillna(0).astype("int64")
+    summary = summary.astype({"comparisons": "int64", "flags": "int64"}).reset_index()
+    columns = ["agent", "name", "team", "n", "comparisons", "flags", "topics"]
+    return summary[columns].sort_values(["team", "name"]).reset_index(drop=True)
 
 
 EXPORT_COLUMNS = [
     "level", "agent", "name", "team", "dimension", "item", "kpi", "kind", "n", "value",
     "shrunk", "team_value", "gap", "gap_share", "confidence", "ci_low", "ci_high", "gap_low",
     "gap_high", "impact", "topic_rank", "agents_flagged", "agents_enough", "rule", "examples",
+    "team_n", "worse", "reliable", "material", "enough", "flagged",
 ]  # fmt: skip
 
 
 def plan_rows(plan: CoachingPlan) -> pd.DataFrame:
     """The whole plan as one table for export (``coaching_plan.csv``): the agents' flags
-    (``level`` agent) then the team needs (``level`` team, ``team_value`` the rest of the
-    desk's), under stable English column names, example ticket ids joined by spaces."""
+    (``level`` agent), the team needs (``level`` team, ``team_value`` the rest of the
+    desk's), then every comparison made, flagged or not (``level`` comparison, by team,
+    agent, breakdown and KPI), under stable English column names, example ticket ids
+    joined by spaces. The view shows one row per agent; this file has the detail."""
     agents = plan.flags.assign(
         level="agent", examples=plan.flags["examples"].map(lambda ids: " ".join(ids))
     )
     teams = plan.team_needs.rename(columns={"desk_value": "team_value"}).assign(level="team")
-    rows = pd.concat([agents, teams], ignore_index=True)
+    every = plan.comparisons.sort_values(["team", "agent", "dimension", "item", "kpi"])
+    rows = pd.concat([agents, teams, every.assign(level="comparison")], ignore_index=True)
     return rows.reindex(columns=EXPORT_COLUMNS)

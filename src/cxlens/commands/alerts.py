@@ -7,7 +7,6 @@ leaves the exit status as the rules decided it.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -15,8 +14,10 @@ import typer
 from cxlens.commands.common import (
     ConfigOption,
     DbOption,
+    FilterOption,
     LangOption,
     check_format,
+    day_option,
     language,
     print_json,
     print_view,
@@ -25,8 +26,6 @@ from cxlens.commands.common import (
 )
 
 FIRED_EXIT_STATUS = 3
-
-ValuesOption = list[str] | None
 
 
 def alerts(
@@ -38,15 +37,9 @@ def alerts(
         str | None,
         typer.Option("--to", help="Check as of this day, YYYY-MM-DD (default: the data's last)."),
     ] = None,
-    channel: Annotated[
-        ValuesOption, typer.Option("--channel", help="Only this channel (repeatable).")
-    ] = None,
-    category: Annotated[
-        ValuesOption, typer.Option("--category", help="Only this category (repeatable).")
-    ] = None,
-    team: Annotated[
-        ValuesOption, typer.Option("--team", help="Only this team (repeatable).")
-    ] = None,
+    channel: FilterOption = None,
+    category: FilterOption = None,
+    team: FilterOption = None,
     top: Annotated[int, typer.Option("--top", help="Rows shown in the table.")] = 20,
     lang: LangOption = None,
     db: DbOption = None,
@@ -62,7 +55,7 @@ def alerts(
     from cxlens.insights.alerts import notify, view_of
 
     check_format(output_format, ("table", "json"))
-    last = _day(to, "--to")
+    last = day_option(to, "--to")
     filters = {
         name: values
         for name, values in (("channel", channel), ("category", category), ("team", team))
@@ -89,17 +82,6 @@ def alerts(
             stderr().print(f"Webhook failed: {error}", highlight=False)
     if result.fired:
         raise typer.Exit(FIRED_EXIT_STATUS)
-
-
-def _day(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a day like 2025-06-30", param_hint=flag
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -10,8 +9,10 @@ import typer
 from cxlens.commands.common import (
     ConfigOption,
     DbOption,
+    FilterOption,
     LangOption,
     check_format,
+    day_option,
     language,
     print_view,
     project,
@@ -28,18 +29,10 @@ def bottlenecks(
     last: Annotated[
         str | None, typer.Option("--to", help="Last day of creation, YYYY-MM-DD.")
     ] = None,
-    channel: Annotated[
-        list[str] | None, typer.Option("--channel", help="Keep this channel (repeat for more).")
-    ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", help="Keep this category (repeat).")
-    ] = None,
-    priority: Annotated[
-        list[str] | None, typer.Option("--priority", help="Keep this priority (repeat).")
-    ] = None,
-    team: Annotated[
-        list[str] | None, typer.Option("--team", help="Keep this team (repeat).")
-    ] = None,
+    channel: FilterOption = None,
+    category: FilterOption = None,
+    priority: FilterOption = None,
+    team: FilterOption = None,
     output_format: Annotated[
         str,
         typer.Option("--format", "-f", help="table, json, or csv (the Pareto rows, every one)."),
@@ -64,7 +57,7 @@ def bottlenecks(
         raise typer.BadParameter(f"use {', '.join(DIMENSIONS)}", param_hint="--by")
     if top < 1:
         raise typer.BadParameter("show at least one row", param_hint="--top")
-    window = (_day(first, "--from"), _day(last, "--to"))
+    window = (day_option(first, "--from"), day_option(last, "--to"))
     if window[0] and window[1] and window[0] > window[1]:
         raise typer.BadParameter(f"{last} is before --from {first}", param_hint="--to")
     filters = {
@@ -86,17 +79,6 @@ def bottlenecks(
 
     view = bottlenecks_view(warehouse, settings, lang or settings.language, scope, by=by)
     print_view(view, output_format, top)
-
-
-def _day(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a day like 2025-03-31", param_hint=flag
-        ) from None
 
 
 def _print_pareto_csv(warehouse, settings, scope, by: str | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +10,10 @@ import typer
 from cxlens.commands.common import (
     ConfigOption,
     DbOption,
+    FilterOption,
     LangOption,
     check_format,
+    day_option,
     language,
     print_view,
     project,
@@ -32,19 +33,10 @@ def coach(
     to_day: Annotated[
         str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: the data's last).")
     ] = None,
-    team: Annotated[
-        list[str] | None, typer.Option("--team", help="Only this team (repeatable).")
-    ] = None,
-    agent: Annotated[
-        list[str] | None,
-        typer.Option("--agent", help="Only this agent id (repeatable); still against the team."),
-    ] = None,
-    channel: Annotated[
-        list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")
-    ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", help="Only this category (repeatable).")
-    ] = None,
+    team: FilterOption = None,
+    agent: FilterOption = None,
+    channel: FilterOption = None,
+    category: FilterOption = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table, json or csv (the plan's rows).")
     ] = "table",
@@ -67,7 +59,7 @@ def coach(
     from cxlens.insights.coaching import plan_view
 
     check_format(output_format, ("table", "json", "csv"))
-    window = (_day(from_day, "--from"), _day(to_day, "--to"))
+    window = (day_option(from_day, "--from"), day_option(to_day, "--to"))
     if window[0] and window[1] and window[0] > window[1]:
         raise typer.BadParameter("the first day is after the last day (--to)", param_hint="--from")
     if top < 1:
@@ -98,17 +90,6 @@ def _write_plan(rows, out: Path) -> None:
         path, lambda partial: neutralise(rows).to_csv(partial, index=False, encoding=CSV_ENCODING)
     )
     stderr().print(f"{len(rows):,} coaching rows written to {path}", highlight=False)
-
-
-def _day(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a day like 2025-06-01", param_hint=flag
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ loyalty tiers, topics, alerts) has its command in a module of this package besid
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +32,10 @@ LangOption = Annotated[
     typer.Option(
         "--lang", help="Report language: zh or en (default: the language in cxlens.toml)."
     ),
+]
+FilterOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Keep only these values (repeat for several)."),
 ]
 MonthOption = Annotated[
     str | None,
@@ -179,3 +184,28 @@ def _formatted(frame: Any, formats: dict[str, str], lang: str) -> Any:
         kind = formats.get(column, "text")
         shown[column] = [format_cell(value, kind, lang) for value in shown[column]]
     return shown
+
+
+def day_option(text: str | None, flag: str) -> date | None:
+    """A ``--from``/``--to``-like flag as a day (None when not given); a usage error naming
+    the flag when it is not a day like 2025-06-30."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a day like 2025-06-30", param_hint=flag
+        ) from None
+
+
+def dimension_filters(**given: list[str] | None) -> dict[str, list[str]]:
+    """``--channel email --team billing`` as {dimension: values}; blank values refused."""
+    filters = {}
+    for dimension, values in given.items():
+        values = [value.strip() for value in values or []]
+        if any(not value for value in values):
+            raise typer.BadParameter("give a value, e.g. email", param_hint=f"--{dimension}")
+        if values:
+            filters[dimension] = values
+    return filters

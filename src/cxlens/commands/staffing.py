@@ -14,8 +14,10 @@ import typer
 from cxlens.commands.common import (
     ConfigOption,
     DbOption,
+    FilterOption,
     LangOption,
     check_format,
+    day_option,
     language,
     print_json,
     print_view,
@@ -72,12 +74,8 @@ def staffing(
             "--channel", help="Staff this channel instead of [staffing] channels (repeat)."
         ),
     ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", help="Only this category (repeat).")
-    ] = None,
-    team: Annotated[
-        list[str] | None, typer.Option("--team", help="Only this team (repeat).")
-    ] = None,
+    category: FilterOption = None,
+    team: FilterOption = None,
     open_hours: Annotated[
         str | None,
         typer.Option(
@@ -134,7 +132,16 @@ def staffing(
         if value is not None
     }
     filters = {"category": category or [], "team": team or []}
-    _week(overrides, filters, _day(until), output_format, top, language(lang), db, config)
+    _week(
+        overrides,
+        filters,
+        day_option(until, "--to"),
+        output_format,
+        top,
+        language(lang),
+        db,
+        config,
+    )
 
 
 def _one_interval(
@@ -255,19 +262,6 @@ def _whole_interval(minutes: float | None) -> int | None:
             param_hint="--interval-minutes",
         )
     return int(minutes)
-
-
-def _day(text: str | None) -> Any:
-    from datetime import date
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a day like 2025-06-30", param_hint="--to"
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,6 @@ sentiment model fitted on labelled comments reads them, against the shipped one)
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +11,10 @@ import typer
 from cxlens.commands.common import (
     ConfigOption,
     DbOption,
+    FilterOption,
     LangOption,
     check_format,
+    day_option,
     language,
     print_frame,
     print_json,
@@ -29,15 +30,9 @@ def topics(
     last: Annotated[
         str | None, typer.Option("--to", help="Last day of the comments, YYYY-MM-DD.")
     ] = None,
-    channel: Annotated[
-        list[str] | None, typer.Option("--channel", help="Keep this channel (repeat for more).")
-    ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", help="Keep this category (repeat).")
-    ] = None,
-    team: Annotated[
-        list[str] | None, typer.Option("--team", help="Keep this team (repeat).")
-    ] = None,
+    channel: FilterOption = None,
+    category: FilterOption = None,
+    team: FilterOption = None,
     output_format: Annotated[
         str,
         typer.Option("--format", "-f", help="table, json, or csv (every topic, raw values)."),
@@ -58,7 +53,7 @@ def topics(
     check_format(output_format, ("table", "json", "csv"))
     if top < 1:
         raise typer.BadParameter("show at least one row", param_hint="--top")
-    window = (_day(first, "--from"), _day(last, "--to"))
+    window = (day_option(first, "--from"), day_option(last, "--to"))
     if window[0] and window[1] and window[0] > window[1]:
         raise typer.BadParameter(f"{last} is before --from {first}", param_hint="--to")
     filters = {
@@ -76,17 +71,6 @@ def topics(
     print_view(
         topics_view(warehouse, settings, lang or settings.language, scope), output_format, top
     )
-
-
-def _day(text: str | None, flag: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a day like 2025-03-31", param_hint=flag
-        ) from None
 
 
 def _print_topics_csv(warehouse, settings, scope) -> None:

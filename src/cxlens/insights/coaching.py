@@ -3,9 +3,11 @@
 Turns ``cxlens.actions.coaching.CoachingPlan`` into an ``ActionView`` in Chinese or
 English: one sentence per team need and per flagged agent (their training topics with
 n, values, gap and interval), the flags split into rates and times (a column holds one
-unit), the team needs, every agent compared with "no reliable gap" where nothing was
-flagged (listed by team and name, never by performance), and a chart of each topic's
-gap with its interval against a line at 0.
+unit), the team needs, one row per agent compared (their comparisons, flags and topics,
+"no reliable gap" where nothing was flagged; listed by team and name, never by
+performance), and a chart of each topic's gap with its interval against a line at 0.
+Every comparison, flagged or not, is in ``cxlens coach --format csv`` and ``--out``, not
+in the view: at scale it is tens of thousands of rows.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ WORDS: dict[str, dict[str, str]] = {
         "agents_flagged": "Agents flagged",
         "rule": "Rule",
         "flags": "Flags",
+        "comparisons": "Comparisons",
+        "topics": "Topics",
         "status": "Status",
         "coach": "coach on {count} topic(s)",
         "no_gap": "no reliable gap",
@@ -76,6 +80,9 @@ WORDS: dict[str, dict[str, str]] = {
         "times_title": "Flags on times (median minutes)",
         "needs_title": "Team training needs",
         "agents_title": "Agents compared",
+        "agents_note": "One row per agent: comparisons with at least {min_n} records (those "
+        "that can raise a flag), flags and training topics. Every comparison is in "
+        "cxlens coach --format csv (or --out).",
         "rates_note": "Gap in percentage points against the rest of the team; the interval "
         "is the agent's own rate's.",
         "times_note": "The interval is that of the agent's median (binomial order statistics).",
@@ -141,6 +148,8 @@ WORDS: dict[str, dict[str, str]] = {
         "agents_flagged": "被标记坐席",
         "rule": "规则",
         "flags": "标记数",
+        "comparisons": "比较项数",
+        "topics": "辅导主题数",
         "status": "状态",
         "coach": "辅导 {count} 个主题",
         "no_gap": "没有可靠差距",
@@ -152,6 +161,8 @@ WORDS: dict[str, dict[str, str]] = {
         "times_title": "时长类标记（中位数，分钟）",
         "needs_title": "团队培训需求",
         "agents_title": "参与比较的坐席",
+        "agents_note": "每名坐席一行：样本数至少 {min_n} 的比较项数（可能被标记的比较）、标记数和辅导主题数。"
+        "全部比较明细见 cxlens coach --format csv（或 --out 导出）。",
         "rates_note": "差距以百分点计，相对于团队其他人；区间为坐席自身比率的区间。",
         "times_note": "区间为坐席中位数的区间（二项分布顺序统计量）。",
         "figure_rates": "与团队其他人的差距及区间（百分点）",
@@ -364,22 +375,23 @@ def _needs_table(needs: pd.DataFrame, words: dict) -> ActionTable:
 
 
 def _agents_table(plan: CoachingPlan, words: dict) -> ActionTable:
-    """Every agent compared, by team and name, with their number of flags: no ranking."""
+    """One row per agent compared, by team and name, with their comparisons, flags and
+    topics: no ranking, and no comparison-level detail (that is in the CSV)."""
     agents = plan.agents
     min_n = plan.settings["min_n"]
-    topics = plan.flags[plan.flags["topic_rank"].notna()].groupby("agent").size()
     status = [
-        words["coach"].format(count=int(topics.get(agent, 0)))
+        words["coach"].format(count=int(topics))
         if flags
         else (words["no_gap"] if n >= min_n else words["too_few"])
-        for agent, flags, n in zip(agents["agent"], agents["flags"], agents["n"], strict=True)
+        for flags, topics, n in zip(agents["flags"], agents["topics"], agents["n"], strict=True)
     ]
     frame = pd.DataFrame(
         {
             words["agent"]: agents["name"],
             words["team"]: agents["team"],
-            words["n"]: agents["n"],
+            words["comparisons"]: agents["comparisons"],
             words["flags"]: agents["flags"],
+            words["topics"]: agents["topics"],
             words["status"]: status,
         }
     )
@@ -387,7 +399,8 @@ def _agents_table(plan: CoachingPlan, words: dict) -> ActionTable:
         key="coaching_agents",
         title=words["agents_title"],
         frame=frame,
-        formats={words["n"]: "count", words["flags"]: "count"},
+        formats={words[c]: "count" for c in ("comparisons", "flags", "topics")},
+        note=words["agents_note"].format(min_n=min_n),
     )
 
 

@@ -124,9 +124,8 @@ def write_sheets(workbook: Any, views: list[ActionView], formats: Any) -> None:
 
 def _table(sheet: Any, row: int, table: Any, formats: Any, lang: str) -> int:
     """Write ``table`` from ``row`` down (title, header, rows); return the next free row."""
-    from cxlens.report.exports import neutralise
-
-    frame = neutralise(table.frame.drop(columns=list(table.links.values()), errors="ignore"))
+    # text goes in with write_string, which Excel never reads as a formula: no apostrophes
+    frame = table.frame.drop(columns=list(table.links.values()), errors="ignore")
     sheet.write_string(row, 0, table.title, formats.header)
     for column, name in enumerate(frame.columns):
         sheet.write_string(row + 1, column, str(name), formats.header)
