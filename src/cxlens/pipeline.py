@@ -165,17 +165,20 @@ def _alerts(
     """
     from cxlens.insights.actions import Scope
     from cxlens.insights.alert_rules import WebhookError, check_alerts
-    from cxlens.insights.alerts import notify, view_of
+    from cxlens.insights.alerts import view_of, webhook_sentence
 
     scope = Scope(filters={k: list(v) for k, v in (filters or {}).items() if v})
     result.alerts = check_alerts(warehouse, settings, scope)
     view = view_of(result.alerts, settings, settings.language, scope)
+    sent = ""
     try:
-        notify(result.alerts, settings, settings.language)
+        sent = webhook_sentence(result.alerts, settings, settings.language)
     except WebhookError as error:
         result.webhook_error = str(error)
         log.warning("alerts webhook: %s", error)
     lines = [f"\n{view.title}:"] + [f"- {line}" for line in view.lines]
+    if sent:
+        lines.append(f"- {sent}")
     if result.webhook_error:
         lines.append(f"- webhook: {result.webhook_error}")
     return "\n".join(lines) + "\n"

@@ -335,10 +335,7 @@ def _validate_actions(settings: Settings) -> None:
 
     for section, checker in ACTION_SECTIONS.items():
         module, name = checker.split(":")
-        try:
-            check = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue  # an action not built yet has no settings to check
+        check = getattr(importlib.import_module(module), name)
         setattr(settings, section, check(dict(getattr(settings, section))))
 
 

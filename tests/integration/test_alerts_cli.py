@@ -79,6 +79,7 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (the http.server name)
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+        self.server.authorizations.append(self.headers["Authorization"])
         self.send_response(self.server.status)
         if 300 <= self.server.status < 400:
             self.send_header("Location", "/elsewhere")
@@ -91,7 +92,7 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver():
     server = HTTPServer(("127.0.0.1", 0), Receiver)
-    server.received, server.status = [], 204
+    server.received, server.authorizations, server.status = [], [], 204
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -189,6 +190,7 @@ def test_an_unreachable_webhook_is_reported_and_the_exit_status_stays_3(shop):
     assert f"Webhook failed: could not reach the webhook at http://127.0.0.1:{port}/…" in (
         completed.stderr
     )
+    assert "answers within 5 s ([alerts] timeout_seconds)" in completed.stderr
     assert SECRET not in completed.stdout + completed.stderr
 
 
@@ -199,3 +201,23 @@ def test_no_webhook_call_when_nothing_fired(shop, receiver):
     )
     assert completed.returncode == 0
     assert receiver.received == []
+
+
+def test_a_user_and_password_in_the_url_go_as_basic_auth(shop, receiver):
+    port = receiver.server_address[1]
+    hook = f"http://Aladdin:open%20sesame@127.0.0.1:{port}/hook"
+    completed = cxlens("alerts", "--config", str(write_config(shop, 0.05, hook)))
+    assert completed.returncode == 3, completed.stderr
+    assert [path for path, _, _ in receiver.received] == ["/hook"]
+    # RFC 7617 section 2's example: Aladdin / open sesame.
+    assert receiver.authorizations == ["Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="]
+    assert f"Webhook: 1 alert sent to http://127.0.0.1:{port}/…" in completed.stderr
+    assert "sesame" not in completed.stdout + completed.stderr
+
+
+def test_a_day_before_the_data_checks_nothing_says_so_and_exits_0(shop):
+    config = write_config(shop, 0.05)
+    completed = cxlens("alerts", "--config", str(config), "--to", "2023-01-01", "--no-webhook")
+    assert completed.returncode == 0, completed.stderr
+    assert "The one rule could not be checked." in completed.stdout
+    assert "none fired" not in completed.stdout

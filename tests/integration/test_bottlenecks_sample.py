@@ -129,6 +129,8 @@ def test_the_view_as_json_leads_with_the_biggest_bottleneck(project):
     top = view["tables"]["bottlenecks_pareto"][0]
     assert f"{top['Total hours']:,.0f} h" in view["lines"][0]
     assert "biggest single bottleneck" in view["lines"][0]
+    assert view["covering"] == "tickets created at any time"  # no --from / --to given
+    assert "in the window" not in " ".join(view["lines"])
     shares = pd.DataFrame(view["tables"]["bottlenecks_shares"])
     stage_columns = ["waiting for the first reply", "agent work", "waiting on the customer"]
     sums = shares[[*stage_columns, "on hold"]].sum(axis=1)

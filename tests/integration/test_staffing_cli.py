@@ -96,6 +96,19 @@ def test_shrinkage_and_the_occupancy_cap_add_their_counts(tmp_path):
         (("--open-hours", "24/7"),
          "Invalid value for --open-hours: '24/7': use business_hours (the desk's opening "
          "hours) or always"),
+        (("--calls", "nan", "--aht-seconds", "240"),
+         "Invalid value for --calls: give a number, not nan"),
+        (("--calls", "inf", "--aht-seconds", "240"),
+         "Invalid value for --calls: give a finite number, not inf"),
+        (("--calls", "100", "--aht-seconds", "inf"),
+         "Invalid value for --aht-seconds: give a finite number, not inf"),
+        (("--within-seconds", "inf"),
+         "Invalid value for --within-seconds: give a finite number, not inf"),
+        (("--from", "2025-06-01", "--weeks", "4"),
+         "Invalid value for --from: give the first day (--from) or the number of weeks "
+         "(--weeks), not both"),
+        (("--from", "2025-07-01", "--to", "2025-06-30"),
+         "Invalid value for --from: the first day is after the last day (--to)"),
     ],
 )  # fmt: skip
 def test_bad_flags_exit_2_with_what_to_give(tmp_path, monkeypatch, args, message):
@@ -108,6 +121,69 @@ def test_bad_flags_exit_2_with_what_to_give(tmp_path, monkeypatch, args, message
     assert done.exit_code == 2
     assert message in said(done.stderr)
     assert "Traceback" not in done.stderr
+
+
+def test_absurd_traffic_is_refused_at_once(tmp_path):
+    """10⁹ calls at 240 s in 30 min are 133 million erlangs: refused, not searched."""
+    done = cx("staffing", "--calls", "1e9", "--aht-seconds", "240", cwd=tmp_path)
+    assert done.returncode == 1
+    assert said(done.stderr) == (
+        "Error: the traffic, 133,333,333 erlangs (calls × handle time ÷ interval), is beyond "
+        "the 100,000 erlangs this plans; check the calls, the handle time (in seconds) and the "
+        "interval (in minutes)"
+    )
+
+
+def test_one_interval_reads_in_chinese(tmp_path):
+    """The CRAN README case: 14 agents, service level 0.88835, occupancy 0.7142857, ASA
+    7.8359 s, printed to one decimal."""
+    done = cx("staffing", "--calls", "100", "--aht-seconds", "180", "--lang", "zh", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "所需坐席：14",
+        "服务水平：88.8%",
+        "占用率：71.4%",
+        "平均应答时间：7.8 秒",
+    ]
+
+
+def sample_last_day(project) -> date:
+    from cxlens.metrics.compute import compute_kpis
+    from cxlens.settings import load_settings
+    from cxlens.store import Warehouse
+
+    settings = load_settings(project / "cxlens.toml")
+    days = compute_kpis(Warehouse.for_settings(settings), settings, by=["day"], metrics=["tickets"])
+    return date.fromisoformat(days["period"].max())
+
+
+def test_every_open_interval_is_planned_with_an_agent(project):
+    """The sample desk opens 24 half-hours on weekdays and 16 at weekends: 152 a week per
+    channel, 304 for phone and chat, each with at least min_agents = 1, contacts or not;
+    no stretch reads as over with 0 agents needed."""
+    done = cx("staffing", "--format", "json", cwd=project)
+    view = json.loads(done.stdout)
+    plan = pd.DataFrame(view["tables"]["staffing_plan"])
+    assert len(plan) == 2 * (5 * 24 + 2 * 16)
+    assert (plan["Agents needed"] >= 1).all()
+    assert (plan["Contacts per interval"] == 0).any()  # quiet open intervals are kept
+    assert not any(" 0 would meet" in line for line in view["lines"])
+    assert "at least 1 agent on it ([staffing] min_agents)" in view["method"]
+
+
+def test_the_view_names_the_weeks_it_covers_and_from_sets_them(project):
+    last = sample_last_day(project)
+    done = cx("staffing", "--format", "json", "--lang", "zh", cwd=project)
+    first = last - timedelta(days=55)
+    assert json.loads(done.stdout)["covering"] == (
+        f"{first} 至 {last} 这 8 个完整周内新建的工单，营业时间内"
+    )
+    since = last - timedelta(days=30)  # 31 days: 4 full weeks, ending at the last day
+    done = cx("staffing", "--format", "json", "--from", since.isoformat(), cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["covering"] == (
+        f"tickets created in the 4 full weeks {last - timedelta(days=27)} to {last}, in open hours"
+    )
 
 
 def test_the_week_from_the_sample_counts_the_tickets_the_kpis_count(project):
@@ -151,7 +227,11 @@ def test_the_table_reads_what_to_change(project):
     done = cx("staffing", "--top", "5", cwd=project)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "Staffing for the SLA"
+    last = sample_last_day(project)
+    assert lines[0] == (
+        f"Staffing for the SLA (tickets created in the 8 full weeks "
+        f"{last - timedelta(days=55)} to {last}, in open hours)"
+    )
     assert "short on average" in lines[1] and "needed for 80 % answered in 20 s" in lines[1]
     assert any(line.startswith("- The week needs ") for line in lines)
 

@@ -149,3 +149,26 @@ def test_bad_flags_say_what_to_do(project):
     bad_lang = cx("tiers", "--lang", "fr", cwd=project)
     assert bad_lang.returncode == 2
     assert "'fr' is not zh or en" in bad_lang.stderr
+
+
+def test_a_day_after_the_last_order_has_tiers_and_no_moves(project):
+    # the first day of the month after the last order: the month before ends after every
+    # order, so all recencies grow alike, no rank changes and nobody changes tier
+    ((last,),) = sql(project, "SELECT max(CAST(ordered_at_local AS DATE)) FROM orders")
+    month_end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date().isoformat()
+    after = (pd.Timestamp(last) + pd.offsets.MonthBegin(1)).date().isoformat()
+    done = cx("tiers", "--until", after, "--format", "json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    view = json.loads(done.stdout)
+    assert f"No customer changed tier between {month_end} and {after}." in view["lines"]
+    assert view["covering"] == (
+        f"customers with a completed order by {after}; moves since {month_end}"
+    )
+
+
+def test_an_unknown_segment_lists_the_segments_there_are(project):
+    known = [row[0] for row in sql(project, "SELECT DISTINCT segment FROM customers ORDER BY 1")]
+    done = cx("tiers", "--segment", "nope", cwd=project)
+    assert done.returncode == 1
+    message = " ".join(done.stderr.split())
+    assert f"no customer is in segment 'nope'; the segments are: {', '.join(known)}" in message

@@ -317,3 +317,29 @@ def test_neutral_scores_never_count_as_negative(sample):
 
 def analysis_labels(warehouse, settings) -> list[str]:
     return analysed(warehouse, settings).topics["label"].tolist()
+
+
+def test_june_says_which_comments_it_covers_and_that_every_one_has_a_score(sample):
+    _, settings, warehouse = sample
+    counts = sql(
+        warehouse,
+        "SELECT count(*) AS every, "
+        "count(*) FILTER (WHERE responded_at_local::DATE BETWEEN '2025-06-01' AND '2025-06-30' "
+        "AND score IS NULL) AS june_unscored "
+        "FROM survey_responses WHERE trim(comment) <> ''",
+    )
+    every, june_unscored = (int(v) for v in counts.iloc[0])
+    assert june_unscored == 0  # the sample scores every comment
+    en = action_view("topics", warehouse, settings, "en", JUNE)
+    assert en.covering == (
+        f"comments 2025-06-01 to 2025-06-30; models learned from all {every:,} comments"
+    )
+    assert en.lines[-1].startswith(
+        "Every comment here carries a score, so no sentiment model was needed; as a check, "
+    )
+    zh = action_view("topics", warehouse, settings, "zh", JUNE)
+    assert zh.covering == f"评论：2025-06-01 至 2025-06-30；模型基于全部 {every:,} 条评论学习"
+    assert zh.lines[-1].startswith("这里每条评论都带有评分，无需情感模型判断；作为检验，")
+    assert not any("; " in line or "its bundled" in line for line in zh.lines)
+    shipped = zh.tables[-1].frame["内置模型"].tolist()
+    assert not any("its bundled" in name for name in shipped)

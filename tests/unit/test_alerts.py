@@ -269,7 +269,35 @@ def test_a_kpi_without_data_is_reported_not_checked_and_the_scope_end_moves_the_
     assert (csat.period, csat.value, csat.previous) == ("2024-W08", 0.9, None)
     assert csat.state == alert_rules.NO_DATA  # no week before to compare with
     view = view_of(result, settings, "en")
-    assert "Rule 1 (NPS under +0.0 in a week) was not checked: no NPS data" in view.lines[1]
+    # Neither rule had data to judge: none counts as checked, and each says why.
+    assert view.lines == [
+        "None of the 2 rules could be checked.",
+        "Rule 1 (NPS under +0.0 in a week) was not checked: no NPS data in 2024-W08 or 2024-W07.",
+        "Rule 2 (CSAT down 30.0 pp or more, week on week, beyond noise) was not checked: "
+        "no CSAT data in 2024-W07 to compare with.",
+    ]
+    assert not view.fired
+    assert view.covering == "week 2024-W08 against 2024-W07"
+    assert view_of(result, settings, "zh").lines[0] == "2 条规则均无法检查。"
+
+
+def test_a_rule_without_data_is_not_counted_as_checked(tmp_path):
+    # CSAT 9/10 → 9/10 (no drop: checked, quiet); NPS has no answers (not checked).
+    warehouse = warehouse_with(
+        tmp_path,
+        tickets=[LAST_TICKET],
+        survey_responses=answers("a", 9, 1, "2024-02-28") + answers("b", 9, 1, "2024-03-06"),
+    )
+    settings = with_rules({"metric": "csat", "drop": 0.05}, {"metric": "nps", "below": 0})
+    view = alerts_view(warehouse, settings, "en", Scope())
+    assert view.lines[0] == "Rules checked: 1 of 2; none fired."
+    assert alerts_view(warehouse, settings, "zh", Scope()).lines[0] == (
+        "共 2 条规则，检查了 1 条，均未触发。"
+    )
+    one = with_rules({"metric": "nps", "below": 0})
+    assert alerts_view(warehouse, one, "en", Scope()).lines[0] == (
+        "The one rule could not be checked."
+    )
 
 
 # --- topics --------------------------------------------------------------------------------
@@ -329,8 +357,10 @@ def test_the_view_leads_with_fired_alerts_then_the_count(tmp_path):
         "rule 1 (CSAT down 5.0 pp or more, week on week, beyond noise) fired.",
         "Rules checked: 2; fired: 1.",
     ]
+    assert english.covering == "week 2024-W10 against 2024-W09"
     chinese = alerts_view(warehouse, settings, "zh", Scope())
     assert chinese.lines[1] == "共检查 2 条规则，1 条触发。"
+    assert chinese.covering == "2024-W10周对比 2024-W09"
     table = chinese.tables[0].frame
     assert list(table.columns[:3]) == ["规则", "条件", "分组"]
     assert table["状态"].tolist() == ["触发", "未触发"]
@@ -340,7 +370,24 @@ def test_the_view_leads_with_fired_alerts_then_the_count(tmp_path):
 def test_no_rule_firing_says_so():
     result = alert_rules.AlertResult([], [], {}, date(2024, 3, 10))
     view = view_of(result, plain_settings(), "en")
-    assert (view.fired, view.lines) == (False, ["Rules checked: 0; none fired."])
+    assert (view.fired, view.lines) == (
+        False,
+        ["No alert rules are set (rules = [] in the alerts section)."],
+    )
+    assert view.tables == []  # no empty table of rules
+
+
+def test_a_user_and_password_in_the_url_become_basic_auth():
+    # RFC 7617 section 2: user "Aladdin", password "open sesame" → QWxhZGRpbjpvcGVuIHNlc2FtZQ==
+    url = "http://Aladdin:open%20sesame@127.0.0.1:9000/hook?x=1"
+    assert alert_rules.basic_auth(url) == (
+        "http://127.0.0.1:9000/hook?x=1",
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+    )
+    assert alert_rules.basic_auth("http://127.0.0.1:9000/hook") == (
+        "http://127.0.0.1:9000/hook",
+        None,
+    )
 
 
 # --- the webhook URL in messages ------------------------------------------------------------

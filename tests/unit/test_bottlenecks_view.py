@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from cxlens.actions.bottlenecks import STAGES, US_PER_HOUR, Bottlenecks
-from cxlens.insights.bottlenecks import WORDS, _lines
+from cxlens.insights.actions import Scope
+from cxlens.insights.bottlenecks import WORDS, _comeback_line, _lines, _within
 
 H = US_PER_HOUR
 
@@ -57,7 +58,8 @@ def lines(lang: str) -> list[str]:
     found = result()
     bounces = found.bounces("category").assign(reopen_rate=float("nan"), reopen_n=0)
     shares = {d: found.stage_shares(d) for d in ("category", "channel", "priority")}
-    return _lines(found, found.pareto("category"), bounces, shares, "category", lang)
+    within = "in all the data" if lang == "en" else "全部数据中"
+    return _lines(found, found.pareto("category"), bounces, shares, "category", lang, within)
 
 
 def test_the_first_line_names_the_top_stage_and_group_with_its_hours_and_share():
@@ -74,4 +76,32 @@ def test_the_split_line_gives_each_stage_share_of_all_ticket_time():
     assert lines("en")[2] == (
         "Of 98 h of ticket time over 3 tickets (1 still open), waiting for the first reply "
         "takes 14%, agent work takes 6%, waiting on the customer takes 71%, on hold takes 8%."
+    )
+
+
+def test_tickets_coming_back_are_named_both_ways_and_the_window_in_words():
+    # defect reopens most (15 % of 2,844) but delivery brings most new tickets (31 % of
+    # 6,555): both are said, each with its own group.
+    bounces = pd.DataFrame(
+        {
+            "group": ["defect", "delivery"],
+            "reopen_rate": [0.15, 0.05],
+            "reopen_n": [2844, 6000],
+            "recontact_rate": [0.10, 0.31],
+            "recontact_n": [2800, 6555],
+        }
+    )
+    within = _within(Scope(), "en")
+    assert within == "in all the data"
+    assert _comeback_line(result(), bounces, "category", "en", within) == (
+        "Tickets come back most by reopening: defect 15% (2,844 solved in all the data); "
+        "by a new ticket from the same customer within 7 days: delivery 31% (6,555 solved)."
+    )
+    dated = Scope(window=(datetime(2025, 4, 1).date(), None))
+    assert _within(dated, "en") == "in the window" and _within(dated, "zh") == "期内"
+    # without any reopen figure, the re-contact sentence alone
+    no_reopens = bounces.assign(reopen_rate=float("nan"), reopen_n=0)
+    assert _comeback_line(result(), no_reopens, "category", "en", within) == (
+        "Delivery tickets come back most: 31% of solved ones bring a new ticket from the "
+        "same customer within 7 days (6,555 solved)."
     )

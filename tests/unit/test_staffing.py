@@ -20,9 +20,11 @@ from cxlens.errors import ConfigError, ModelError
 
 
 def as_printed(printed: str):
-    """A published number to the precision it is printed: ± half its last digit."""
+    """A published number to the precision it is printed: ± half its last digit, or a few
+    units in the last place of a double for the 15-digit ones (40.4449401868444 is the
+    exact 40.44494018684438 printed; a float computation of it lands within 1e-13)."""
     decimals = len(printed.split(".")[1]) if "." in printed else 0
-    return pytest.approx(float(printed), abs=0.5 * 10**-decimals)
+    return pytest.approx(float(printed), abs=0.5 * 10**-decimals, rel=1e-13)
 
 
 # Published: the ErlangC R package's README, CRAN 0.1.0
@@ -149,6 +151,35 @@ def test_the_agents_are_the_smallest_number_that_meets_the_target(
     assert fewer <= traffic or service_level(traffic, fewer, aht, within) < target
 
 
+def smallest_by_the_recursion(traffic: float, aht: float, target: float, within: float) -> int:
+    """The textbook search in plain Python floats: Erlang B by B(n) = A·B(n−1) / (n + A·B(n−1))
+    one agent at a time, the first N above A whose service level reaches the target."""
+    blocking, n = 1.0, 0
+    while True:
+        n += 1
+        blocking = traffic * blocking / (n + traffic * blocking)
+        if n > traffic:
+            waiting = n * blocking / (n - traffic * (1 - blocking))
+            if 1 - waiting * math.exp(-(n - traffic) * within / aht) >= target:
+                return n
+
+
+@pytest.mark.parametrize(
+    ("calls", "aht", "target", "within"),
+    [
+        (37_500, 240, 0.8, 20),  # 5,000 erlangs
+        (700_000, 240, 0.8, 20),  # 93,333 erlangs, near the largest planned
+        (3_000, 600, 0.95, 10),  # 1,000 erlangs
+    ],
+)
+def test_large_traffic_agrees_with_the_one_agent_at_a_time_search(calls, aht, target, within):
+    traffic = calls * aht / 1800
+    expected = smallest_by_the_recursion(traffic, aht, target, within)
+    assert staff_interval(calls, 30, aht, target, within).agents == expected
+    small = smallest_by_the_recursion(10.0, aht, target, within)
+    assert agents_needed([traffic, 10.0], aht, target, within).tolist() == [expected, small]
+
+
 def test_all_intervals_at_once_agree_with_one_at_a_time():
     calls = np.array([0, 1, 5, 20, 100, 360])
     aht = np.array([360, 600, 360, 600, 180, 240])
@@ -195,6 +226,16 @@ def test_only_the_four_answers_without_optional_inputs():
         ((10, 30, 180, 0.8, -5), {}, "the answer time must be 0 seconds or more, not -5"),
         ((10, 30, 180), {"shrinkage": 1.0}, "shrinkage must lie in [0, 1), not 1.0"),
         ((10, 30, 180), {"max_occupancy": 0}, "max_occupancy must lie in (0, 1], not 0"),
+        ((math.nan, 30, 180), {}, "calls must be a finite number, not nan"),
+        ((math.inf, 30, 240), {}, "calls must be a finite number, not inf"),
+        ((10, 30, math.inf), {}, "the average handle time must be a finite number, not inf"),
+        (
+            (10**9, 30, 240),
+            {},
+            "the traffic, 133,333,333 erlangs (calls × handle time ÷ interval), is beyond the "
+            "100,000 erlangs this plans; check the calls, the handle time (in seconds) and the "
+            "interval (in minutes)",
+        ),
     ],
 )
 def test_nonsense_is_refused_with_what_is_allowed(arguments, options, message):
@@ -217,6 +258,7 @@ def test_the_settings_defaults():
         "within_seconds": 20.0,
         "shrinkage": 0.0,
         "max_occupancy": 1.0,
+        "min_agents": 1,
         "open_hours": "business_hours",
     }
     assert check_settings(completed) == completed  # loading twice changes nothing
@@ -244,7 +286,20 @@ def test_one_handle_time_serves_every_channel():
             {"channels": ["email"]},
             "[staffing] aht_seconds gives no handle time for email; add email",
         ),
-        ({"aht_seconds": {"chat": 0}}, "[staffing] aht_seconds for chat must be more than 0"),
+        (
+            {"aht_seconds": {"chat": 0}},
+            "[staffing] aht_seconds for chat must be a finite number of seconds above 0, not 0",
+        ),
+        (
+            {"aht_seconds": math.inf},
+            "[staffing] aht_seconds for phone must be a finite number of seconds above 0, not inf",
+        ),
+        (
+            {"aht_seconds": {"phone": math.nan}},
+            "[staffing] aht_seconds for phone must be a finite number of seconds above 0, not nan",
+        ),
+        ({"min_agents": -1}, "[staffing] min_agents must be a whole number from 0 to 1000, not -1"),
+        ({"min_agents": 1.5}, "[staffing] min_agents must be a whole number from 0 to 1000"),
         ({"aht_seconds": "6 minutes"}, "[staffing] aht_seconds must be seconds"),
         (
             {"open_hours": "24/7"},

@@ -101,8 +101,9 @@ def test_agents_on_shift_counted_by_hand(warehouse):
 
 def test_each_interval_is_staffed_as_one_interval_alone(warehouse):
     """1 phone call per 30 min at 360 s is 0.2 erlangs: one agent answers
-    1 − 0.2·e^(−0.8·20/360) ≈ 80.9 % within 20 s, enough for 80 %."""
-    plan = weekly_staffing(warehouse, settings(), LAST_DAY)
+    1 − 0.2·e^(−0.8·20/360) ≈ 80.9 % within 20 s, enough for 80 %. (No least number of
+    agents on an open queue here: min_agents = 0, the formula alone.)"""
+    plan = weekly_staffing(warehouse, settings(min_agents=0), LAST_DAY)
     nine = row(plan, "phone", 1, 9 * 60)
     assert nine["agents"] == 1
     assert nine["service_level"] == pytest.approx(1 - 0.2 * math.exp(-0.8 * 20 / 360))
@@ -153,8 +154,9 @@ def test_the_view_names_the_short_interval(warehouse):
     1 − (1/6)·e^(−(5/6)·20/600) ≈ 83.8 % with one agent) each need 1 and saw nobody
     reply: 1 short each, for 30 minutes, 0.5 agent-hours a week; the earlier in the week
     first. Phone on Monday 09:00 needs 1 and saw 1: even. Monday 09:30 has no call but
-    a1's reply in week 2: 0.5 seen, 0 needed, over by half an agent."""
-    plan = weekly_staffing(warehouse, settings(), LAST_DAY)
+    a1's reply in week 2: 0.5 seen, 0 needed, over by half an agent (min_agents = 0: the
+    formula alone)."""
+    plan = weekly_staffing(warehouse, settings(min_agents=0), LAST_DAY)
     stretches = gap_stretches(plan)
     short = stretches[stretches["kind"] == "short"]
     assert short[["channel", "weekday", "start", "end"]].values.tolist() == [
@@ -197,9 +199,10 @@ def test_the_plan_table_speaks_the_readers_language(warehouse):
     plan = weekly_staffing(warehouse, settings(), LAST_DAY)
     frame = plan_frame(plan, "zh")
     assert list(frame.columns[:3]) == ["渠道", "星期", "时段"]
-    # intervals with calls only, most agents then most calls first: phone Monday 09:00
+    # every open interval (no opening hours: all of them), each with at least the one
+    # agent of min_agents; most agents then most calls first: phone Monday 09:00
     assert frame.iloc[0].tolist()[:5] == ["电话", "周一", "09:00–09:30", 1.0, 1]
-    assert len(frame) == 3
+    assert len(frame) == 2 * 7 * 48
     assert len(plan_frame(plan, "en", every_interval=True)) == 2 * 7 * 48
 
 
@@ -271,15 +274,16 @@ def test_the_opening_interval_is_staffed_for_its_wait(warehouse):
 
 def test_the_view_reports_the_wait_and_the_open_hours_total(warehouse):
     """Phone needs 2 agents for the one 09:00–09:30 interval: 1 agent-hour, and 2 agents
-    were seen there: 1 agent-hour. Chat needs 1 agent for Tuesday 10:30–11:00."""
-    plan = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    were seen there: 1 agent-hour. Chat needs 1 agent for Tuesday 10:30–11:00. (min_agents
+    = 0: the formula alone.)"""
+    plan = weekly_staffing(warehouse, open_settings(min_agents=0), LAST_DAY)
     view = build_view(plan, "en")
     assert (
         "Phone: contacts that arrive while the desk is closed wait for opening, 1 a week; the "
         "most, 1, for Mondays 09:00–09:30, which then needs 2 agents (1 for its own arrivals)."
     ) in view.lines
     assert (
-        "The week needs 1 agent-hours on phone; 1 seen on shift in open hours (agents "
+        "The week needs 1 agent-hour on phone; 1 seen on shift in open hours (agents "
         "replying to its tickets: one on shift who sent no reply is not seen)."
     ) in view.lines
     assert any(
@@ -376,3 +380,108 @@ def test_stretches_merge_same_sign_neighbours_largest_shortfall_first():
         "Mondays 09:00–11:00: 1.5 chat agents short on average — 2–3 needed for 80 % answered "
         "in 20 s, 1 seen on shift over the last 2 weeks (3 agent-hours a week)."
     )
+    line = _stretch_line(WORDS["en"]["short"], next(stretches.iloc[[2]].itertuples()), plan, "en")
+    assert line.endswith("1 seen on shift over the last 2 weeks (1 agent-hour a week).")
+
+
+def test_an_open_queue_keeps_min_agents(warehouse):
+    """HOURS open 21 half-hours a channel (Monday 09:00–12:00: 6, Tuesday 10:30–18:00: 15).
+    Phone's Monday 09:00 needs 2 by the formula (2 calls at 360 s), each other open one has
+    no contact and keeps min_agents = 1: 2 + 20 = 22 agents × ½ h = 11 agent-hours; a closed
+    interval needs none."""
+    plan = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    assert row(plan, "phone", 1, 9 * 60)["agents"] == 2
+    empty = row(plan, "phone", 1, 9 * 60 + 30)
+    assert (empty["calls"], empty["agents"], empty["service_level"], empty["occupancy"]) == (
+        0.0,
+        1,
+        1.0,
+        0.0,
+    )
+    assert row(plan, "phone", 3, 12 * 60)["agents"] == 0  # Wednesday: closed
+    chat = row(plan, "chat", 2, 10 * 60 + 30)  # 0.5 waiting, no own arrival: 1 either way
+    assert (chat["agents"], chat["agents_without_waiting"]) == (1, 1)
+
+    view = build_view(plan, "en")
+    assert any(
+        line.startswith("The week needs 11 agent-hours on phone; 1 seen") for line in view.lines
+    )
+    assert len(view.tables[-1].frame) == 2 * 21  # every open interval, none dropped
+    assert "keeps at least 1 agent on it ([staffing] min_agents)" in view.method
+    assert "至少安排 1 名坐席" in build_view(plan, "zh").method
+
+    two = weekly_staffing(warehouse, open_settings(min_agents=2), LAST_DAY)
+    assert row(two, "phone", 1, 9 * 60 + 30)["agents"] == 2
+    assert "keeps at least 2 agents on it" in build_view(two, "en").method
+
+
+def test_the_view_says_which_tickets_it_covers(warehouse):
+    """Data end on Sunday 03-17: two full weeks from Monday 03-04, one from 03-11."""
+    assert build_view(weekly_staffing(warehouse, settings(), LAST_DAY), "en").covering == (
+        "tickets created in the 2 full weeks 2024-03-04 to 2024-03-17"
+    )
+    opened = weekly_staffing(warehouse, open_settings(), LAST_DAY)
+    assert build_view(opened, "en").covering == (
+        "tickets created in the 2 full weeks 2024-03-04 to 2024-03-17, in open hours"
+    )
+    assert build_view(opened, "zh").covering == (
+        "2024-03-04 至 2024-03-17 这 2 个完整周内新建的工单，营业时间内"
+    )
+    one = build_view(weekly_staffing(warehouse, settings(weeks=1), LAST_DAY), "en")
+    assert one.covering == "tickets created in the 1 full week 2024-03-11 to 2024-03-17"
+    assert "averaged over the 1 full week 2024-03-11" in one.method
+
+
+def test_a_first_day_sets_the_weeks_learned(warehouse):
+    """03-06 to 03-17 is 12 days: one full week, ending at the last day (03-11 to 03-17);
+    from 03-04, 14 days: two; from 03-12, 6 days: none."""
+    plan = weekly_staffing(warehouse, settings(weeks=8), LAST_DAY, since=date(2024, 3, 6))
+    assert (plan.first, plan.last, plan.weeks) == (date(2024, 3, 11), date(2024, 3, 17), 1)
+    plan = weekly_staffing(warehouse, settings(weeks=1), LAST_DAY, since=date(2024, 3, 4))
+    assert (plan.first, plan.weeks) == (date(2024, 3, 4), 2)
+    with pytest.raises(WarehouseError) as error:
+        weekly_staffing(warehouse, settings(), LAST_DAY, since=date(2024, 3, 12))
+    assert str(error.value).startswith(
+        "staffing learns from full weeks, and 2024-03-12 to 2024-03-17 hold none"
+    )
+
+
+def test_no_table_of_stretches_when_every_stretch_is_even(warehouse):
+    """Open only Monday 09:00–09:30: T1 and T2 arrive in it on the two Mondays, T3 (00:05)
+    waits for it: 1.5 calls at 60 s, 0.05 erlangs, one agent answers 96 % in 20 s. a1 and a2
+    replied there on 03-04, nobody on 03-11: 1 seen, gap 0, even."""
+    plan = weekly_staffing(
+        warehouse,
+        open_settings({"mon": ["09:00-09:30"]}),
+        LAST_DAY,
+        overrides={"channels": ["phone"], "aht_seconds": 60},
+    )
+    nine = row(plan, "phone", 1, 9 * 60)
+    assert (nine["calls"], nine["agents"], nine["observed_agents"]) == (1.5, 1, 1.0)
+    view = build_view(plan, "en")
+    assert [t.key for t in view.tables] == ["staffing_waiting", "staffing_plan"]
+    assert (
+        "No stretch of phone is half an agent or more from its need; keep the rota." in view.lines
+    )
+
+
+def test_one_interval_in_both_languages():
+    """The CRAN README case (100 calls, 30 min, 180 s): 14 agents, 0.88835, 0.7142857,
+    7.8359 s, and 20 rostered at 0.3 shrinkage."""
+    from cxlens.insights.staffing import interval_lines
+
+    result = staff_interval(100, 30, 180, shrinkage=0.3).to_json()
+    assert interval_lines(result, "en") == [
+        "Agents needed: 14",
+        "Service level: 88.8 %",
+        "Occupancy: 71.4 %",
+        "Average speed of answer: 7.8 s",
+        "Agents rostered after shrinkage: 20",
+    ]
+    assert interval_lines(result, "zh") == [
+        "所需坐席：14",
+        "服务水平：88.8%",
+        "占用率：71.4%",
+        "平均应答时间：7.8 秒",
+        "计入人力损耗后的排班人数：20",
+    ]

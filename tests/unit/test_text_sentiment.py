@@ -148,3 +148,36 @@ def test_a_labelled_file_with_other_labels_says_which(tmp_path):
         f"{path}: column label has 2 labels that are neither positive nor negative, such "
         "as '3'; use 1/0 or positive/negative"
     )
+
+
+def test_a_labelled_file_with_an_unclosed_quote_names_its_line(tmp_path):
+    path = tmp_path / "reviews.csv"
+    # line 1 header, lines 2-3 one quoted value over two lines, line 4 a row, line 5 the
+    # quote that never closes
+    path.write_text('text,label\n"slow\nreply",0\nfine,1\n"late, again,0\nok,1\n', "utf-8")
+    with pytest.raises(InputError) as error:
+        fit_labelled_file(path)
+    assert str(error.value).startswith(
+        f"{path}: line 5 opens a quoted value that is never closed; fix the file"
+    )
+
+
+def test_a_labelled_file_with_a_value_too_many_names_its_line(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text('text,label\n"slow\nreply",0\nlate,0,again\n', "utf-8")
+    with pytest.raises(InputError) as error:
+        fit_labelled_file(path)
+    assert str(error.value).startswith(
+        f"{path}: line 4 has 3 values where the header names 2; fix the file"
+    )
+
+
+def test_a_missing_label_column_is_named_with_the_columns(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,mood\nslow,0\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        fit_labelled_file(path, label_column="label")
+    assert str(error.value) == (
+        f"{path}: no column 'label'; the columns are text, mood "
+        "(name the right one with --label-column)"
+    )

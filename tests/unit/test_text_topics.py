@@ -265,3 +265,59 @@ def test_examples_are_the_shortest_clear_negative_comments_without_repeats():
     )
     # "慢。" is under six characters; the third only wraps the second; the fifth is positive
     assert _examples(placed).to_dict() == {"zh-0": "回复太慢，等了两天 | 还行吧，就是有点慢。"}
+
+
+def scored_analysis(labels, tones, languages):
+    """Comments with their score's label and tone (None: no score), no fitted model."""
+    from cxlens.models.topics import CommentAnalysis
+
+    frame = pd.DataFrame(
+        {"label": pd.array(labels, dtype="Int64"), "tone": tones, "language": languages}
+    )
+    return CommentAnalysis(frame, pd.DataFrame(), None)
+
+
+def test_the_sentiment_line_counts_the_comments_the_model_read():
+    from cxlens.insights.topics import _sentiment_line
+
+    # zh: one scored positive, one without a score (read as positive, label NA);
+    # en: a neutral score (not read), two without a score
+    analysis = scored_analysis(
+        [1, None, None, None, None],
+        ["positive", "positive", "neutral", "negative", "positive"],
+        ["zh", "zh", "en", "en", "en"],
+    )
+    en = _sentiment_line(analysis, analysis.comments, "en")
+    assert en == [
+        "Sentiment where no score says it: Chinese (1 comment without a score): SnowNLP (its "
+        "bundled review model); English (2 comments without a score): VADER (its bundled "
+        "lexicon)."
+    ]
+    zh = _sentiment_line(analysis, analysis.comments, "zh")
+    assert zh == [
+        "无评分的评论由模型判断情感：中文（无评分的 1 条评论）：SnowNLP（自带的评论模型）；"
+        "英文（无评分的 2 条评论）：VADER（自带的情感词典）。"
+    ]
+
+
+def test_the_sentiment_line_says_when_every_comment_has_a_score():
+    from cxlens.insights.topics import _sentiment_line
+
+    analysis = scored_analysis([1, 0, None], ["positive", "negative", "neutral"], ["zh"] * 3)
+    assert _sentiment_line(analysis, analysis.comments, "en") == [
+        "Every comment here carries a score, so no sentiment model was needed; as a check, "
+        "Chinese: SnowNLP (its bundled review model)."
+    ]
+
+
+def test_every_phrase_is_in_both_languages_and_counts_take_the_singular():
+    from cxlens.insights.topics import WORDS, counted
+
+    assert all(set(phrase) == {"en", "zh"} and all(phrase.values()) for phrase in WORDS.values())
+    assert [counted(n, "comments", "en") for n in (1, 2, 1200)] == [
+        "1 comment",
+        "2 comments",
+        "1,200 comments",
+    ]
+    assert counted(1, "negative", "en") == "1 negative comment"
+    assert counted(1, "negative", "zh") == "1 条负面评论"

@@ -267,15 +267,16 @@ def test_view_lines_and_tables_carry_the_hand_numbers(shop):
     # (350), J potential loyalists → loyal (300): the one told is G's, the most spend
     moves = [line for line in view.lines if " from “" in line]
     assert moves == [
-        "1 customers slipped from “loyal” to “at risk” between 2025-02-28 and 2025-03-31; "
+        "1 customer slipped from “loyal” to “at risk” between 2025-02-28 and 2025-03-31; "
         "they have spent 900.00 CNY to date.",
-        "1 customers slipped from “potential loyalists” to “hibernating” between 2025-02-28 "
+        "1 customer slipped from “potential loyalists” to “hibernating” between 2025-02-28 "
         "and 2025-03-31; they have spent 150.00 CNY to date.",
-        "1 customers moved up from “at risk” to “cannot lose” between 2025-02-28 and "
+        "1 customer moved up from “at risk” to “cannot lose” between 2025-02-28 and "
         "2025-03-31; they have spent 800.00 CNY to date.",
     ]
     first = next(line for line in view.lines if "first completed order" in line)
     assert first.startswith("3 customers")
+    assert view.covering == "customers with a completed order by 2025-03-31; moves since 2025-02-28"
     keys = [table.key for table in view.tables]
     assert keys == ["tiers_summary", "tiers_movements", "tiers_call"]
     called = view.tables[2].frame
@@ -385,7 +386,7 @@ def test_move_lines_lead_with_the_spend_at_stake_and_follow_the_ranks():
     lines = build_view(tiers, "en", "EUR").lines
     moves = [line.split(" between ")[0] for line in lines if " from “" in line]
     assert moves == [
-        "1 customers slipped from “gold” to “gone”",
+        "1 customer slipped from “gold” to “gone”",
         "4 customers slipped from “silver” to “gone”",
         "2 customers moved up from “gone” to “silver”",
         "2 customers moved from “silver” to “bronze”",
@@ -398,3 +399,40 @@ def test_move_lines_lead_with_the_spend_at_stake_and_follow_the_ranks():
 def test_tiers_without_ranks_are_worth_their_list_order():
     rules = [{"name": "a", "r": [4, 5], "f": [1, 5]}, {"name": "b", "r": [1, 3], "f": [1, 5]}]
     assert [s["rank"] for s in check_settings({"segments": rules})["segments"]] == [1, 2]
+
+
+def test_a_day_without_moves_says_so_instead_of_failing(shop):
+    # 2025-04-01 has no order: every recency grows by one day, so the quintile ranks, the
+    # frequency edges and the spend ranks stay as on 2025-03-31 and nobody changes tier
+    tiers = tiers_of(shop, until="2025-04-01")
+    assert tiers.previous_end == date(2025, 3, 31)
+    assert (tiers.customers["previous_tier"] == tiers.customers["tier"]).all()
+    en = build_view(tiers, "en", "CNY")
+    assert "No customer changed tier between 2025-03-31 and 2025-04-01." in en.lines
+    assert not any(" from “" in line for line in en.lines)
+    zh = build_view(tiers, "zh", "CNY")
+    assert "2025-03-31至2025-04-01，没有客户变换层级。" in zh.lines
+    assert zh.covering == "截至2025-04-01有已完成订单的客户；层级变化自2025-03-31起"
+
+
+def test_an_empty_tier_to_call_is_a_line_not_an_empty_table(shop):
+    tiers = tiers_of(shop)
+    tiers.call = ["champions"]  # nobody is a champion on 2025-03-31 (hand table above)
+    view = build_view(tiers, "en", "CNY")
+    assert "No customer is in “champions” on 2025-03-31: nobody to call back." in view.lines
+    assert "tiers_call" not in [t.key for t in view.tables]
+    assert all(not t.frame.empty for t in view.tables)
+
+
+def test_one_customer_is_counted_in_the_singular(shop):
+    tiers = tiers_of(shop)
+    tiers.call = ["new"]  # B alone: 80 of 3,700 spent, last order 0 days before
+    call = next(line for line in build_view(tiers, "en", "CNY").lines if line.startswith("Call"))
+    assert "the 1 customer of these tiers spent 80.00 CNY (2.2% of all spend)" in call
+    assert call.endswith("; they are listed below.")
+
+
+def test_an_unknown_segment_is_named_with_the_segments_there_are(shop):
+    with pytest.raises(WarehouseError) as refused:
+        tiers_of(shop, segments=["nope", "vip"])
+    assert str(refused.value) == ("no customer is in segment 'nope'; the segments are: basic, vip")

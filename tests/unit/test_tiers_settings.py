@@ -79,7 +79,7 @@ rank = 1
         ({"frequency": "quintile"}, """[tiers] frequency = 'quintile'; write four ascending"""),
         (
             {"frequency": None},
-            "[tiers] frequency = None; write four ascending numbers (where "
+            "[tiers] frequency = None; write four ascending finite numbers, 0 or more (where "
             'scores change), e.g. recency_days = [30, 90, 180, 365], or "quintiles"',
         ),
         (
@@ -138,6 +138,14 @@ rank = 1
             "[tiers] call names 'vip', which no segment has; use some of champions",
         ),
         ({"call": "at risk"}, "[tiers] call must be a list of tier names"),
+        (
+            {"monetary": [float("nan"), 1, 2, 3]},
+            "[tiers] monetary = [nan, 1, 2, 3]; write four ascending finite numbers",
+        ),
+        (
+            {"frequency": [1, 2, 3, float("inf")]},
+            "[tiers] frequency = [1, 2, 3, inf]; write four ascending finite numbers",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_the_key_and_the_fix(section, message):

@@ -66,6 +66,7 @@ def test_page_is_the_view(client, sample_project, month, key, lang):
     assert view.missing is None, view.missing  # the sample supports every action
     assert shown["lines"] == view.lines and len(view.lines) >= 1
     assert shown["method"] == view.method
+    assert shown["action_covering"] == view.covering != ""  # the records it looked at
     assert [t["key"] for t in shown["tables"]] == [t.key for t in view.tables]
     for table in view.tables:
         assert len(shown[table.key]["rows"]) == len(table.frame)

@@ -216,6 +216,7 @@ def coaching_plan(
 
     comparisons = _compare(kpis, records, config, names)
     if agents_kept is not None:
+        _check_agents_known(agents_kept, comparisons, names, span)
         comparisons = comparisons[comparisons["agent"].isin(agents_kept)]
     flags = _with_examples(_topics(comparisons[comparisons["flagged"]]), records)
     team_needs = coaching_desk.team_needs(kpis, records, comparisons, config)
@@ -224,12 +225,43 @@ def coaching_plan(
     return CoachingPlan(comparisons, flags, team_needs, agents, span, config)
 
 
+AGENTS_NAMED = 5  # agents listed when an --agent filter names none of them
+
+
+def _check_agents_known(
+    wanted: list[str], comparisons: pd.DataFrame, names: dict[str, str], span
+) -> None:
+    """Refuse an agent filter naming an agent the plan did not compare (a typo, or an
+    agent without tickets in the window), listing a few agents it did compare."""
+    known = sorted(comparisons["agent"].astype(str).unique())
+    unknown = [agent for agent in wanted if agent not in known]
+    if not unknown or not known:
+        return
+    listed = ", ".join(
+        f"{agent} ({names[agent]})" if agent in names else agent for agent in known[:AGENTS_NAMED]
+    )
+    more = f", … ({len(known)} in all)" if len(known) > AGENTS_NAMED else ""
+    raise WarehouseError(
+        f"unknown agent {', '.join(unknown)}: no tickets of that agent with a team in "
+        f"{span[0]} to {span[1]}; give an agent id (--agent), such as {listed}{more}"
+    )
+
+
 def coaching_window(
     data_last: date, window: tuple[date | None, date | None] | None, lookback_days: int
 ) -> tuple[date, date]:
     """(first, last) day the plan looks at: the window, widened to ``lookback_days``
-    ending at its last day (the data's last day where the window leaves it open)."""
+    ending at its last day (the data's last day where the window leaves it open).
+
+    A window starting after the data's last day is refused: widened, it would silently
+    give the plan of the data's last ``lookback_days``.
+    """
     first, last = window or (None, None)
+    if first is not None and first > data_last:
+        raise WarehouseError(
+            f"the window starts on {first}, after the data's last day {data_last}; give a "
+            f"first day (--from) on or before {data_last}"
+        )
     last = last or data_last
     earliest = last - timedelta(days=lookback_days - 1)
     return (earliest if first is None else min(first, earliest), last)

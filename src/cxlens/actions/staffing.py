@@ -6,17 +6,24 @@ interval:
 
 - traffic A = calls × average handle time (AHT) / interval length, in erlangs (the
   agents kept busy on average);
-- the probability that a contact waits, P_wait = C(N, A), comes from Erlang B by the
-  recursion B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)), then C = N·B / (N − A·(1 − B)).
-  The recursion never forms A^N or N!, which overflow a float past about 170 agents;
+- the probability that a contact waits, P_wait = C(N, A), comes from Erlang B, which is
+  the Poisson ratio B(N, A) = P(X = N) / P(X ≤ N) for X ~ Poisson(A), then
+  C = N·B / (N − A·(1 − B)). The Poisson terms come from scipy in logarithms and the
+  regularised gamma function, so no A^N or N! is formed (they overflow a float past about
+  170 agents) and one agent count costs the same at 5 agents as at 50,000;
 - service level within T seconds = 1 − P_wait · exp(−(N − A) · T / AHT);
 - average speed of answer ASA = P_wait · AHT / (N − A); occupancy = A / N.
 
-The agents needed are the smallest N above A whose service level reaches the target
-(the service level rises with N, so every smaller N misses it). Two separate, optional
+The agents needed are the smallest N above A whose service level reaches the target.
+The service level rises with N, so the search halves the range [⌊A⌋ + 1, N_high] until
+it holds one count, every interval at once (N_high doubles its distance from A until it
+meets the target); a few dozen steps even at 100,000 erlangs, the largest traffic planned
+(more is a typing slip, and is refused). Two separate, optional
 inputs change the count a manager plans for: a maximum occupancy (N ≥ A / maximum) and
 shrinkage (the share of paid time not spent answering: rostered = ⌈N / (1 − shrinkage)⌉).
-No contacts need no agents.
+No contacts need no agents; while the desk is open a live queue still needs
+``[staffing] min_agents`` (default 1) on it, so the week's plan never leaves an open queue
+empty.
 
 Written here rather than taken from pyworkforce: its Erlang C is a handful of lines but
 the package brings OR-Tools, pandas and joblib into the base install, and the version
@@ -50,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln, pdtr, xlogy
 
 from cxlens.clean.business import business_calendar
 from cxlens.errors import ConfigError, ModelError, WarehouseError
@@ -79,6 +87,9 @@ __all__ = [
 ]
 
 MINUTES_PER_DAY = 24 * 60
+# The largest offered load planned, in erlangs: 100,000 agents busy at once is beyond any
+# contact centre, so more is a slip in the calls, the handle time or the interval.
+MAX_TRAFFIC = 100_000.0
 # Handle times (seconds) when [staffing] aht_seconds names none for a channel: a typical
 # service call and a typical chat (an agent holds a chat longer, often two at once).
 DEFAULT_AHT = {"phone": 360.0, "chat": 600.0}
@@ -93,6 +104,7 @@ DEFAULTS: dict[str, Any] = {
     "within_seconds": 20.0,
     "shrinkage": 0.0,  # 0: plan on-queue agents only
     "max_occupancy": 1.0,  # 1: no cap beyond the service level
+    "min_agents": 1,  # on every open interval of a live queue, even one with no contacts
     # "business_hours": plan the open intervals of [business_hours] (every interval when
     # the project sets none); "always": plan every interval of every day.
     "open_hours": "business_hours",
@@ -129,14 +141,13 @@ def wait_probability(traffic: Any, agents: Any) -> np.ndarray:
 
 
 def _erlang_b(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
-    """Erlang B at each pair's own agent count, by the stable recursion (one pass up to the
-    largest count, every pair at once)."""
-    blocking = np.ones_like(traffic)
-    result = np.ones_like(traffic)
-    for n in range(1, int(agents.max(initial=0)) + 1):
-        blocking = traffic * blocking / (n + traffic * blocking)
-        result = np.where(agents == n, blocking, result)
-    return result
+    """Erlang B at each pair's own agent count: the Poisson probability of exactly N over
+    that of at most N, the first in logarithms (xlogy makes 0·log 0 = 0 for no traffic).
+    Where the desk is overloaded (N ≤ A, the callers mask it) both may underflow to 0."""
+    agents = agents.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        exactly = np.exp(xlogy(agents, traffic) - traffic - gammaln(agents + 1.0))
+        return exactly / pdtr(agents, traffic)
 
 
 def service_level(traffic: Any, agents: Any, aht_seconds: Any, within_seconds: Any) -> np.ndarray:
@@ -169,22 +180,49 @@ def agents_needed(
     """The smallest N above the traffic whose service level reaches ``target`` and whose
     occupancy stays at most ``max_occupancy``; 0 where there is no traffic.
 
-    All intervals climb N together, each stopping at its first N that meets both.
+    Both conditions hold from some N on, so every interval searches at once: first the
+    distance above ⌊A⌋ doubles until N meets them, then the range between the last count
+    that misses and the first that meets is halved until they are neighbours. Raises
+    ModelError for traffic that is not a finite number from 0 to ``MAX_TRAFFIC``.
     """
     traffic = np.atleast_1d(np.asarray(traffic, dtype=float))
+    check_traffic(traffic)
     aht = np.broadcast_to(np.asarray(aht_seconds, dtype=float), traffic.shape)
-    needed = np.where(traffic == 0, 0, -1)
-    blocking = np.ones_like(traffic)
-    n = 0
-    while (needed < 0).any():
-        n += 1
-        blocking = traffic * blocking / (n + traffic * blocking)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            waiting = n * blocking / (n - traffic * (1.0 - blocking))
-            level = 1.0 - waiting * np.exp(-(n - traffic) * within_seconds / aht)
-        meets = (n > traffic) & (level >= target) & (traffic <= max_occupancy * n)
-        needed = np.where((needed < 0) & meets, n, needed)
-    return needed
+
+    def meets(agents: np.ndarray) -> np.ndarray:
+        level = service_level(traffic, agents, aht, within_seconds)
+        return (agents > traffic) & (level >= target) & (traffic <= max_occupancy * agents)
+
+    missing = np.floor(traffic).astype(np.int64)  # N ≤ A never meets the target
+    step = np.ones_like(missing)
+    enough = missing + step
+    while not (met := meets(enough)).all():
+        missing = np.where(met, missing, enough)
+        step = np.where(met, step, 2 * step)
+        enough = np.where(met, enough, enough + step)
+
+    while (wide := enough - missing > 1).any():
+        middle = (missing + enough) // 2
+        met = meets(middle)
+        enough = np.where(wide & met, middle, enough)
+        missing = np.where(wide & ~met, middle, missing)
+    return np.where(traffic == 0, 0, enough)
+
+
+def check_traffic(traffic: np.ndarray) -> None:
+    """Refuse traffic no queue can mean: not a number, infinite, negative or beyond
+    ``MAX_TRAFFIC`` erlangs, saying which inputs make it."""
+    if not np.isfinite(traffic).all() or (traffic < 0).any():
+        raise ModelError(
+            "the traffic (calls × handle time ÷ interval) is not a finite number of 0 or "
+            "more; give the calls, handle time and interval as finite numbers"
+        )
+    if traffic.size and traffic.max() > MAX_TRAFFIC:
+        raise ModelError(
+            f"the traffic, {traffic.max():,.0f} erlangs (calls × handle time ÷ interval), "
+            f"is beyond the {MAX_TRAFFIC:,.0f} erlangs this plans; check the calls, the "
+            "handle time (in seconds) and the interval (in minutes)"
+        )
 
 
 def rostered_agents(agents: Any, shrinkage: float) -> np.ndarray:
@@ -270,6 +308,14 @@ def check_inputs(
     calls: float, interval_minutes: float, aht_seconds: float, target: float, within: float
 ) -> None:
     """Refuse inputs the formula cannot mean, saying what is allowed."""
+    for name, value in (
+        ("calls", calls),
+        ("the interval", interval_minutes),
+        ("the average handle time", aht_seconds),
+        ("the answer time", within),
+    ):
+        if not math.isfinite(value):
+            raise ModelError(f"{name} must be a finite number, not {value}")
     if not calls >= 0:
         raise ModelError(f"calls must be 0 or more, not {calls}")
     if not interval_minutes > 0:
@@ -331,6 +377,7 @@ def check_settings(section: dict[str, Any]) -> dict[str, Any]:
     completed["max_occupancy"] = _number_setting(
         "max_occupancy", completed["max_occupancy"], 0.0, 1.0, "(0, 1]"
     )
+    completed["min_agents"] = _whole_setting("min_agents", completed["min_agents"], 0, 1000)
     completed["aht_seconds"] = _aht_setting(completed["aht_seconds"], completed["channels"])
     if completed["open_hours"] not in OPEN_HOURS:
         raise ConfigError(
@@ -396,9 +443,14 @@ def _aht_setting(value: Any, channels: list[str]) -> dict[str, float]:
             f"table per channel such as {{ phone = 360, chat = 600 }}, not {value!r}"
         )
     for channel, seconds in table.items():
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 < seconds < math.inf
+        ):
             raise ConfigError(
-                f"[staffing] aht_seconds for {channel} must be more than 0 seconds, not {seconds!r}"
+                f"[staffing] aht_seconds for {channel} must be a finite number of seconds "
+                f"above 0, not {seconds!r}"
             )
     missing = [channel for channel in channels if channel not in table]
     if missing:
@@ -452,12 +504,14 @@ def weekly_staffing(
     scope: Scope | None = None,
     *,
     overrides: dict[str, Any] | None = None,
+    since: date | None = None,
 ) -> WeeklyStaffing:
     """The week's staffing plan from the warehouse's recent history.
 
-    ``overrides`` replace ``[staffing]`` keys (the command's flags). Raises
-    WarehouseError when there are no tickets, under one full week of them, or none of the
-    staffed channels.
+    ``overrides`` replace ``[staffing]`` keys (the command's flags). ``since`` (the
+    command's --from) replaces ``[staffing] weeks`` by the full weeks from that day to the
+    last day, the weeks ending at the last day. Raises WarehouseError when there are no
+    tickets, under one full week of them, or none of the staffed channels.
     """
     section = check_settings({**settings.staffing, **(overrides or {})})
     calendar = business_calendar(settings) if section["open_hours"] == "business_hours" else None
@@ -465,7 +519,7 @@ def weekly_staffing(
     last_asked = scope.last if scope else None
 
     with warehouse.connect(read_only=True) as con:
-        first, last, weeks = _history(con, section["weeks"], last_asked)
+        first, last, weeks = _history(con, section["weeks"], last_asked, since)
         holidays = sorted(d for d in calendar.holidays if first <= d <= last) if calendar else []
         channels, left_out = _channels(con, section["channels"], filters.get("channel"))
         days = _working_days(first, last, holidays)
@@ -482,10 +536,11 @@ def weekly_staffing(
 
 
 def _history(
-    con: duckdb.DuckDBPyConnection, weeks: int, last_asked: date | None
+    con: duckdb.DuckDBPyConnection, weeks: int, last_asked: date | None, since: date | None
 ) -> tuple[date, date, int]:
     """(first day, last day, full weeks): the last ``weeks`` full weeks of tickets that end
-    at the scope's last day, or at the data's end when that comes earlier."""
+    at the scope's last day, or at the data's end when that comes earlier; with ``since``,
+    as many full weeks as fit from that day to the last day."""
     if not _has_table(con, "tickets"):
         raise WarehouseError("the warehouse has no tickets; import tickets first (cxlens run)")
     start, end = con.execute(
@@ -494,6 +549,14 @@ def _history(
     if end is None:
         raise WarehouseError("the warehouse has no tickets; import tickets first (cxlens run)")
     last = min(last_asked, end) if last_asked else end
+    if since is not None:
+        weeks = ((last - since).days + 1) // 7
+        if weeks < 1:
+            raise WarehouseError(
+                f"staffing learns from full weeks, and {since} to {last} hold none; start at "
+                "least seven days before the last day (or leave the first day out to learn "
+                "from the [staffing] weeks)"
+            )
     full_weeks = min(weeks, ((last - start).days + 1) // 7)
     if full_weeks < 1:
         raise WarehouseError(
@@ -706,10 +769,13 @@ def _plan(
     traffic = table["traffic"].to_numpy()
     aht = table["aht_seconds"].to_numpy()
     target, within, cap = section["target"], section["within_seconds"], section["max_occupancy"]
-    agents = agents_needed(traffic, aht, target, within, cap)
+    least = np.where(table["open"], section["min_agents"], 0)  # an open queue is staffed
+    agents = np.maximum(agents_needed(traffic, aht, target, within, cap), least)
     table["agents"] = agents
     alone = traffic_erlangs(np.where(table["open"], table["arrivals"], 0.0), minutes, aht)
-    table["agents_without_waiting"] = agents_needed(alone, aht, target, within, cap)
+    table["agents_without_waiting"] = np.maximum(
+        agents_needed(alone, aht, target, within, cap), least
+    )
     table["service_level"] = service_level(traffic, agents, aht, within)
     table["occupancy"] = np.divide(traffic, agents, out=np.zeros_like(traffic), where=agents > 0)
     table["asa_seconds"] = average_speed_of_answer(traffic, agents, aht)

@@ -38,6 +38,7 @@ tier at the as-of day; scores are recomputed on each day among the customers of 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -122,11 +123,12 @@ def _edges(edges: Any, key: str) -> list[float] | str:
     if edges == QUINTILES:
         return QUINTILES
     numbers = isinstance(edges, list) and all(
-        isinstance(e, int | float) and not isinstance(e, bool) for e in edges
+        isinstance(e, int | float) and not isinstance(e, bool) and math.isfinite(e) for e in edges
     )
     if not numbers or len(edges) != 4 or any(e < 0 for e in edges):
         raise ConfigError(
-            f"[tiers] {key} = {edges!r}; write four ascending numbers (where scores change), "
+            f"[tiers] {key} = {edges!r}; write four ascending finite numbers, 0 or more "
+            "(where scores change), "
             f'e.g. recency_days = [30, 90, 180, 365], or "{QUINTILES}" for quintiles of rank'
         )
     if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
@@ -281,6 +283,8 @@ def loyalty_tiers(
             "`cxlens import FILE --table orders` (or list it in cxlens.toml and `cxlens run`)"
         )
     config = check_settings(dict(settings.tiers))
+    if segments:
+        _check_segments(con, segments)
     as_of = as_day(until) or last_order_day(con)
     previous_end = as_of.replace(day=1) - timedelta(days=1)
 
@@ -311,6 +315,28 @@ def loyalty_tiers(
         scoring={key: config[key] for key in EDGE_KEYS},
         call=list(config["call"]),
     )
+
+
+def _check_segments(con: duckdb.DuckDBPyConnection, segments: list[str]) -> None:
+    """A WarehouseError naming the segments no customer has, and the segments there are."""
+    if "segment" not in table_columns(con, "customers"):
+        raise WarehouseError(
+            "the segment filter needs a customers table with a segment column; import "
+            "customers with their segment, or drop the filter"
+        )
+    known = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT CAST(segment AS VARCHAR) FROM customers "
+            "WHERE segment IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    unknown = [s for s in segments if s not in known]
+    if unknown:
+        listed = ", ".join(known) if known else "none (the segment column is empty)"
+        raise WarehouseError(
+            f"no customer is in segment {', '.join(map(repr, unknown))}; the segments are: {listed}"
+        )
 
 
 def _fallback(segments: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """``cxlens alerts``: check the rules of ``[alerts]``, print a summary, call the webhook.
 
-The exit status is the interface for cron: 3 when any rule fired, 0 when none did,
-1 on an error (``cxlens.cli.main``). A webhook that fails is reported on stderr and
+The exit status is the interface for cron: 3 when any rule fired, 0 when none did
+(also when no rule could be checked: the summary line says so), 1 on an error (``cxlens.cli.main``). A webhook that fails is reported on stderr and
 leaves the exit status as the rules decided it.
 """
 
@@ -51,8 +51,8 @@ def alerts(
     Example: cxlens alerts --no-webhook || echo "an alert fired"
     """
     from cxlens.insights.actions import Scope
-    from cxlens.insights.alert_rules import WebhookError, check_alerts, redacted
-    from cxlens.insights.alerts import notify, view_of
+    from cxlens.insights.alert_rules import WebhookError, check_alerts
+    from cxlens.insights.alerts import view_of, webhook_sentence
 
     check_format(output_format, ("table", "json"))
     last = day_option(to, "--to")
@@ -73,13 +73,11 @@ def alerts(
 
     if not no_webhook:
         try:
-            if notify(result, settings, settings.language):
-                where = redacted(settings.alerts["webhook"])
-                count = len(result.fired)
-                sent = f"Webhook: {count} alert{'s' if count != 1 else ''} sent to {where}"
-                stderr().print(sent, highlight=False)
+            sent = webhook_sentence(result, settings, settings.language)
+            if sent:
+                stderr().print(sent, highlight=False, markup=False)
         except WebhookError as error:
-            stderr().print(f"Webhook failed: {error}", highlight=False)
+            stderr().print(f"Webhook failed: {error}", highlight=False, markup=False)
     if result.fired:
         raise typer.Exit(FIRED_EXIT_STATUS)
 

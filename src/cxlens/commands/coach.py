@@ -52,7 +52,7 @@ def coach(
 
     Compares each agent's CSAT, FCR, reopen rate, first response and resolution with the
     rest of their team, overall and by category and channel, with [coaching] settings
-    from cxlens.toml. Example: cxlens coach --from 2025-04-01 --to 2025-06-30 --out out
+    from cxlens.toml. Example: cxlens coach --to 2025-06-30 --out out
     """
     from cxlens.actions.coaching import coaching_plan, plan_rows
     from cxlens.insights.actions import Scope

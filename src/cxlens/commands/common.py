@@ -161,7 +161,7 @@ def print_view(view: Any, output_format: str = "table", top: int = 20) -> None:
     if output_format == "json":
         print_json(view.to_json())
         return
-    print(view.title)
+    print(view.title + (f" ({view.covering})" if view.covering else ""))
     for line in view.lines:
         print(f"- {line}")
     for table in view.tables:

@@ -7,6 +7,7 @@ flags overriding it).
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 import typer
@@ -36,7 +37,8 @@ def staffing(
         float | None,
         typer.Option(
             "--interval-minutes",
-            help="Interval length in minutes (default 30, or [staffing] interval_minutes).",
+            help="Interval length in minutes (default 30, or interval_minutes of the "
+            "staffing section).",
         ),
     ] = None,
     aht_seconds: Annotated[
@@ -71,7 +73,8 @@ def staffing(
     channel: Annotated[
         list[str] | None,
         typer.Option(
-            "--channel", help="Staff this channel instead of [staffing] channels (repeat)."
+            "--channel",
+            help="Staff this channel instead of the staffing section's channels (repeat).",
         ),
     ] = None,
     category: FilterOption = None,
@@ -81,6 +84,14 @@ def staffing(
         typer.Option(
             "--open-hours",
             help="business_hours (plan the desk's opening hours, the default) or always.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="First day of the weeks learned from, YYYY-MM-DD: the full weeks from it to "
+            "--to replace --weeks.",
         ),
     ] = None,
     until: Annotated[
@@ -99,13 +110,33 @@ def staffing(
 
     With the service level, occupancy and average speed of answer they give. With
     --calls: one interval from the flags alone; without: every interval of the week
-    from the warehouse's last [staffing] weeks, against the agents seen on shift.
+    from the warehouse's last full weeks (weeks of the staffing section, or --from to
+    --to), against the agents seen on shift.
     Example: cxlens staffing --calls 100 --interval-minutes 30 --aht-seconds 180
     --target 0.8 --within-seconds 20 --format json
     """
     check_format(output_format, ("table", "json", "csv"))
+    _check_finite(
+        {
+            "--calls": calls,
+            "--interval-minutes": interval_minutes,
+            "--aht-seconds": aht_seconds,
+            "--target": target,
+            "--within-seconds": within_seconds,
+            "--shrinkage": shrinkage,
+            "--max-occupancy": max_occupancy,
+        }
+    )
     _check_flags(calls, interval_minutes, aht_seconds, target, within_seconds)
     _check_optional(shrinkage, max_occupancy, weeks)
+    first, last = day_option(since, "--from"), day_option(until, "--to")
+    if first is not None and weeks is not None:
+        raise typer.BadParameter(
+            "give the first day (--from) or the number of weeks (--weeks), not both",
+            param_hint="--from",
+        )
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter("the first day is after the last day (--to)", param_hint="--from")
     if open_hours is not None and open_hours not in ("business_hours", "always"):
         raise typer.BadParameter(
             f"{open_hours!r}: use business_hours (the desk's opening hours) or always",
@@ -113,7 +144,7 @@ def staffing(
         )
     if calls is not None:
         options = (interval_minutes, aht_seconds, target, within_seconds)
-        _one_interval(calls, *options, shrinkage, max_occupancy, output_format)
+        _one_interval(calls, *options, shrinkage, max_occupancy, output_format, language(lang))
         return
 
     overrides = {
@@ -135,7 +166,7 @@ def staffing(
     _week(
         overrides,
         filters,
-        day_option(until, "--to"),
+        (first, last),
         output_format,
         top,
         language(lang),
@@ -153,9 +184,12 @@ def _one_interval(
     shrinkage: float | None,
     max_occupancy: float | None,
     output_format: str,
+    lang: str | None,
 ) -> None:
-    """One interval from the flags alone: JSON keys, or one ``key: value`` line each."""
+    """One interval from the flags alone: JSON keys, or one labelled line each in the
+    reader's language."""
     from cxlens.actions.staffing import staff_interval
+    from cxlens.insights.staffing import interval_lines
 
     if aht_seconds is None:
         raise typer.BadParameter(
@@ -175,21 +209,22 @@ def _one_interval(
     if output_format == "json":
         print_json(result)
         return
-    for key, value in result.items():
-        print(f"{key}: {value}")
+    for line in interval_lines(result, lang or "en"):
+        print(line)
 
 
 def _week(
     overrides: dict[str, Any],
     filters: dict[str, list[str]],
-    until: Any,
+    days: tuple[Any, Any],
     output_format: str,
     top: int,
     lang: str | None,
     db: str | None,
     config: Any,
 ) -> None:
-    """The week's plan from the warehouse: the view, or every interval as CSV."""
+    """The week's plan from the warehouse: the view, or every interval as CSV. ``days``:
+    (--from, --to); the first, when given, sets the weeks learned."""
     import sys
 
     from cxlens.actions.staffing import weekly_staffing
@@ -197,12 +232,22 @@ def _week(
     from cxlens.insights.staffing import build_view, plan_frame
 
     settings, warehouse = project(config, db, language=lang)
+    since, until = days
     scope = Scope(window=(None, until) if until else None, filters=filters)
-    plan = weekly_staffing(warehouse, settings, scope, overrides=overrides)
+    plan = weekly_staffing(warehouse, settings, scope, overrides=overrides, since=since)
     if output_format == "csv":
         plan_frame(plan, settings.language, every_interval=True).to_csv(sys.stdout, index=False)
         return
     print_view(build_view(plan, settings.language), output_format, top)
+
+
+def _check_finite(values: dict[str, float | None]) -> None:
+    """Refuse nan and infinities before any other check, which would misread them."""
+    for flag, value in values.items():
+        if value is None or math.isfinite(value):
+            continue
+        kind = "a number" if math.isnan(value) else "a finite number"
+        raise typer.BadParameter(f"give {kind}, not {value}", param_hint=flag)
 
 
 def _check_flags(

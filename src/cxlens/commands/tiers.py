@@ -83,9 +83,12 @@ def _write_lists(lists: dict[str, Any], out: Path) -> None:
         safe = neutralise(frame)
         replace_file(out / name, lambda path, f=safe: f.to_csv(path, index=False,
                                                                 encoding=CSV_ENCODING))  # fmt: skip
+    customers, tiers = len(lists["tiers.csv"]), len(lists) - 1
     stderr().print(
-        f"{len(lists['tiers.csv']):,} customers in {len(lists) - 1} tiers written to {out}",
+        f"{customers:,} customer{'s' * (customers != 1)} in {tiers} tier{'s' * (tiers != 1)} "
+        f"written to {out}",
         highlight=False,
+        markup=False,
     )
 
 

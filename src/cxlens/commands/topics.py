@@ -124,7 +124,7 @@ def sentiment(
         typer.Option(
             "--holdout",
             help="Held out of the fit: a share below 1 (0.2) or a "
-            "number of distinct texts (1500). Default: [topics] holdout.",
+            "number of distinct texts (1500). Default: holdout in the topics section.",
         ),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",

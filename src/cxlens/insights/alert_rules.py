@@ -17,11 +17,14 @@ noise test, not a copy of it (alerts are what a reader is told, so they live in
 The webhook is one JSON POST made with the standard library's urllib: one request
 needs no HTTP client dependency. It connects directly (no proxy from the environment)
 and follows no redirect, so the configured URL is the only address it ever reaches.
+A user and password in the URL (``https://user:pw@host/...``) go as HTTP Basic auth:
+urllib would otherwise read them as part of the host name.
 The message it carries is written in the reader's language by ``cxlens.insights.alerts``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
@@ -30,7 +33,7 @@ import urllib.request
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -493,9 +496,13 @@ def metric_checks(compute: Any, rule: Rule, span: Span, scope: Scope, settings: 
         current = table.get((rule.metric, span.label), cards.Reading(span.label))
         previous = table.get((rule.metric, span.previous_label), cards.Reading(span.previous_label))
         state = judge(rule, current, previous, unit)
+        reason = ""
+        if state == NO_DATA and not rule.by:
+            reason = "no_kpi_current" if current.missing else "no_kpi_previous"
         checks.append(
             Check(rule, span.label, span.previous_label, dict(key), state, current.value,
-                  previous.value, current.n, previous.n, current.ci_low, current.ci_high)
+                  previous.value, current.n, previous.n, current.ci_low, current.ci_high,
+                  reason)
         )  # fmt: skip
     return checks
 
@@ -555,13 +562,17 @@ def send_webhook(url: str, body: dict[str, Any], timeout: float) -> int:
     shown = redacted(url)
     if urlsplit(url).scheme not in ("http", "https"):
         raise WebhookError(f"the webhook {shown} is not an http:// or https:// URL")
+    address, authorization = basic_auth(url)
+    headers = {"Content-Type": "application/json; charset=utf-8",
+               "User-Agent": f"cxlens/{__version__}"}  # fmt: skip
+    if authorization:
+        headers["Authorization"] = authorization
     request = urllib.request.Request(
-        url,
+        address,
         data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-        headers={"Content-Type": "application/json; charset=utf-8",
-                 "User-Agent": f"cxlens/{__version__}"},
+        headers=headers,
         method="POST",
-    )  # fmt: skip
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -579,6 +590,22 @@ def send_webhook(url: str, body: dict[str, Any], timeout: float) -> int:
         ) from None
     log.info("webhook %s answered %s", shown, status)
     return status
+
+
+def basic_auth(url: str) -> tuple[str, str | None]:
+    """The URL without its ``user:password@`` part, and that part as an HTTP Basic
+    ``Authorization`` header (None when the URL carries none).
+
+    Percent-escapes in the user and password are decoded first, so a password holding
+    ``@`` or ``:`` can be written ``%40`` or ``%3A`` in the URL.
+    """
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    user, password = unquote(parts.username), unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

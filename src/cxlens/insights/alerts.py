@@ -16,11 +16,13 @@ import pandas as pd
 from cxlens.insights.actions import ActionTable, ActionView, Scope, action_title
 from cxlens.insights.alert_rules import (
     NO_DATA,
+    PERIODS,
     AlertResult,
     Check,
     Rule,
     check_alerts,
     check_settings,
+    redacted,
     send_webhook,
 )
 from cxlens.insights.catalogue import MINUTES, POINTS, RATE
@@ -58,10 +60,30 @@ WORDS: dict[str, dict[str, str]] = {
                    "zh": "共检查 {rules} 条规则，均未触发。"},
     "some_fired": {"en": "Rules checked: {rules}; fired: {fired}.",
                    "zh": "共检查 {rules} 条规则，{fired} 条触发。"},
+    "none_fired_of": {"en": "Rules checked: {checked} of {rules}; none fired.",
+                      "zh": "共 {rules} 条规则，检查了 {checked} 条，均未触发。"},
+    "some_fired_of": {"en": "Rules checked: {checked} of {rules}; fired: {fired}.",
+                      "zh": "共 {rules} 条规则，检查了 {checked} 条，{fired} 条触发。"},
+    "none_checked": {"en": "None of the {rules} rules could be checked.",
+                     "zh": "{rules} 条规则均无法检查。"},
+    "none_checked_one": {"en": "The one rule could not be checked.",
+                         "zh": "唯一的一条规则无法检查。"},
+    "no_rules": {"en": "No alert rules are set (rules = [] in the alerts section).",
+                 "zh": "未设置预警规则（[alerts] 中 rules = []）。"},
+    "covering": {"en": "{period} {label} against {previous}",
+                 "zh": "{label}{period}对比 {previous}"},
+    "webhook_sent": {"en": "Webhook: {count} alert sent to {where}",
+                     "zh": "已向 {where} 发送 {count} 条预警"},
+    "webhook_sent_many": {"en": "Webhook: {count} alerts sent to {where}",
+                          "zh": "已向 {where} 发送 {count} 条预警"},
     "alerts_in_all": {"en": " Alerts in all: {alerts} (one per group or topic).",
                       "zh": "共 {alerts} 条预警（每个分组或主题一条）。"},
     "reason_no_kpi_data": {"en": "no {kpi} data in {period} or {previous_period}",
                            "zh": "{period} 或 {previous_period} 没有{kpi}数据"},
+    "reason_no_kpi_current": {"en": "no {kpi} data in {period}",
+                              "zh": "{period} 没有{kpi}数据"},
+    "reason_no_kpi_previous": {"en": "no {kpi} data in {previous_period} to compare with",
+                               "zh": "{previous_period} 没有可供对比的{kpi}数据"},
     "reason_no_text_model": {"en": "the complaint-topic model is not installed",
                              "zh": "未安装投诉主题模型"},
     "reason_no_comments": {"en": "no comments in {period} or {previous_period}",
@@ -145,13 +167,7 @@ def view_of(
     """The ``ActionView`` of an already computed result (the CLI renders and exits on it)."""
     fired = result.fired
     lines = [_fired_sentence(check, lang, settings) for check in fired]
-    fired_rules = len({check.rule.number for check in fired})
-    if not fired:
-        lines.append(word("none_fired", lang, rules=len(result.rules)))
-    else:
-        count = word("some_fired", lang, rules=len(result.rules), fired=fired_rules)
-        more = word("alerts_in_all", lang, alerts=len(fired)) if len(fired) > fired_rules else ""
-        lines.append(count + more)
+    lines.append(_count_sentence(result, lang))
     lines += [
         word("unchecked", lang, number=check.rule.number,
              rule=rule_text(check.rule, lang, settings), reason=reason_text(check, lang))
@@ -163,10 +179,40 @@ def view_of(
         title=action_title("alerts", lang),
         lang=lang,
         lines=lines,
-        tables=[_rules_table(result, settings, lang)],
+        tables=[table for table in [_rules_table(result, settings, lang)] if len(table.frame)],
         method=_method(result, lang, scope or Scope()),
         fired=bool(fired),
+        covering=covering(result, lang),
     )
+
+
+def _count_sentence(result: AlertResult, lang: str) -> str:
+    """How many rules ran and fired; a rule none of whose checks had data is not counted
+    as checked ("none of the 3 rules could be checked", not "none fired")."""
+    rules = len(result.rules)
+    checked = len({check.rule.number for check in result.checks if check.state != NO_DATA})
+    fired = result.fired
+    fired_rules = len({check.rule.number for check in fired})
+    if not rules:
+        return word("no_rules", lang)
+    if not checked:
+        return word("none_checked_one" if rules == 1 else "none_checked", lang, rules=rules)
+    partial = "_of" if checked < rules else ""
+    if not fired:
+        return word(f"none_fired{partial}", lang, rules=rules, checked=checked)
+    count = word(f"some_fired{partial}", lang, rules=rules, checked=checked, fired=fired_rules)
+    more = word("alerts_in_all", lang, alerts=len(fired)) if len(fired) > fired_rules else ""
+    return count + more
+
+
+def covering(result: AlertResult, lang: str) -> str:
+    """The periods the rules compared: "week 2025-W26 against 2025-W25" (and the month's
+    when a rule watches months)."""
+    return "; ".join(
+        word("covering", lang, period=word(grain, lang), label=span.label,
+             previous=span.previous_label)
+        for grain, span in sorted(result.spans.items(), key=lambda item: PERIODS.index(item[0]))
+    )  # fmt: skip
 
 
 def reason_text(check: Check, lang: str) -> str:
@@ -319,3 +365,15 @@ def notify(result: AlertResult, settings: Any, lang: str) -> bool:
         return False
     send_webhook(section["webhook"], payload(result, settings, lang), section["timeout_seconds"])
     return True
+
+
+def webhook_sentence(result: AlertResult, settings: Any, lang: str) -> str:
+    """POST the fired alerts (``notify``) and say so in one line for the CLI and
+    ``cxlens run``: "Webhook: 2 alerts sent to https://chat.example.com/…"; "" when
+    nothing was sent. Raises ``WebhookError`` as ``notify`` does."""
+    if not notify(result, settings, lang):
+        return ""
+    count = len(result.fired)
+    where = redacted(check_settings(dict(settings.alerts))["webhook"])
+    return word("webhook_sent" if count == 1 else "webhook_sent_many", lang, count=count,
+                where=where)  # fmt: skip

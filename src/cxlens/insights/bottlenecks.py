@@ -105,9 +105,12 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "已解决的这类工单中有 {share} 在 {days} 天内又收到同一客户的新工单",
     },
     "evidence_reopen": {
-        "en": "their reopen rate is {rate} ({n} solved in the window)",
-        "zh": "其重开率为 {rate}（期内解决 {n} 张）",
+        "en": "their reopen rate is {rate} ({n} solved {within})",
+        "zh": "其重开率为 {rate}（{within}解决 {n} 张）",
     },
+    "within_window": {"en": "in the window", "zh": "期内"},
+    "within_all": {"en": "in all the data", "zh": "全部数据中"},
+    "covering": {"en": "tickets created {window}", "zh": "{window}创建的工单"},
     "evidence_mean": {
         "en": "{tickets} tickets spend {mean} h each on average in this stage",
         "zh": "{tickets} 张工单在该环节平均各停留 {mean} 小时",
@@ -128,10 +131,15 @@ WORDS: dict[str, dict[str, str]] = {
         "是各{dimensions}之间差距最大的环节。",
     },
     "line_comeback": {
-        "en": "{who} come back most: reopen rate {reopen} ({n} solved in the window), and "
-        "{recontact} of solved ones bring a new ticket within {days} days.",
-        "zh": "{who}回头最多：重开率 {reopen}（期内解决 {n} 张），已解决的工单中有 {recontact} "
-        "在 {days} 天内又来了新工单。",
+        "en": "Tickets come back most by reopening: {reopen_who} {reopen} ({n} solved "
+        "{within}); by a new ticket from the same customer within {days} days: "
+        "{recontact_who} {recontact} ({recontact_n} solved).",
+        "zh": "工单回头最多的：按重开看是{reopen_who}，重开率 {reopen}（{within}解决 {n} 张）；"
+        "按 {days} 天内同一客户再来新工单看是{recontact_who}，占 {recontact}（已解决 {recontact_n} 张）。",
+    },
+    "line_reopen": {
+        "en": "{who} come back most by reopening: reopen rate {reopen} ({n} solved {within}).",
+        "zh": "{who}重开最多：重开率 {reopen}（{within}解决 {n} 张）。",
     },
     "line_recontact": {
         "en": "{who} come back most: {recontact} of solved ones bring a new ticket from the "
@@ -207,7 +215,7 @@ def bottlenecks_view(
         key="bottlenecks",
         title=action_title("bottlenecks", lang),
         lang=lang,
-        lines=_lines(result, pareto, bounces, shares, by, lang),
+        lines=_lines(result, pareto, bounces, shares, by, lang, within=_within(scope, lang)),
         tables=[
             _pareto_table(pareto, by, result.vital_share, lang),
             _bounces_table(bounces, by, result, lang),
@@ -215,7 +223,14 @@ def bottlenecks_view(
         ],
         figures=[_pareto_figure(pareto, by, result.vital_share, lang)],
         method=_method(result, scope, by, lang),
+        covering=word("covering", lang, window=_window(scope, lang)),
     )
+
+
+def _within(scope: Scope, lang: str) -> str:
+    """Where the solved tickets behind a reopen rate come from: the window, or all data."""
+    dated = scope.first is not None or scope.last is not None
+    return word("within_window" if dated else "within_all", lang)
 
 
 def _reopen_rates(warehouse: Warehouse, settings: Settings, scope: Scope, by: str):
@@ -268,23 +283,29 @@ def _lines(
     shares: dict[str, pd.DataFrame],
     by: str,
     lang: str,
+    within: str,
 ) -> list[str]:
     """The sentences, most important first: the top bottleneck, the vital few, the split
     of time, the widest gap between groups, where tickets bounce and come back."""
-    lines = [_top_line(result, pareto, bounces, by, lang), _vital_line(pareto, by, lang)]
+    lines = [_top_line(result, pareto, bounces, by, lang, within), _vital_line(pareto, by, lang)]
     lines.append(_split_line(result, lang))
     spread = _spread_line(shares, lang)
     if spread:
         lines.append(spread)
     lines.append(_bounce_line(result, bounces, by, lang))
-    comeback = _comeback_line(result, bounces, by, lang)
+    comeback = _comeback_line(result, bounces, by, lang, within)
     if comeback:
         lines.append(comeback)
     return lines
 
 
 def _top_line(
-    result: Bottlenecks, pareto: pd.DataFrame, bounces: pd.DataFrame, by: str, lang: str
+    result: Bottlenecks,
+    pareto: pd.DataFrame,
+    bounces: pd.DataFrame,
+    by: str,
+    lang: str,
+    within: str,
 ) -> str:
     """The largest stage × group, with the evidence that says most about it: its
     reassignments, else its reopen rate, else its re-contacts, else its mean hours."""
@@ -295,7 +316,7 @@ def _top_line(
         evidence = word("evidence_reassigned", lang, share=_percent(bounce["reassigned"]), who=who)
     elif bounce["reopen_n"] >= MIN_TICKETS and bounce["reopen_rate"] > 0:
         rate, n = _percent(bounce["reopen_rate"]), f"{int(bounce['reopen_n']):,}"
-        evidence = word("evidence_reopen", lang, rate=rate, n=n)
+        evidence = word("evidence_reopen", lang, rate=rate, n=n, within=within)
     elif bounce["recontact_n"] >= MIN_TICKETS and bounce["recontact_rate"] > 0:
         share = _percent(bounce["recontact_rate"])
         evidence = word(
@@ -436,38 +457,43 @@ def _bounce_line(result: Bottlenecks, bounces: pd.DataFrame, by: str, lang: str)
     )
 
 
-def _comeback_line(result: Bottlenecks, bounces: pd.DataFrame, by: str, lang: str) -> str | None:
-    """The group whose tickets come back most: by the reopen KPI, else by re-contacts."""
+def _comeback_line(
+    result: Bottlenecks, bounces: pd.DataFrame, by: str, lang: str, within: str
+) -> str | None:
+    """The groups whose tickets come back most, both ways: by reopening (the reopen KPI)
+    and by a new ticket from the same customer; the two can be different groups."""
     days = result.recontact_days
-    sized = bounces[bounces["reopen_n"].fillna(0) >= MIN_TICKETS]
-    if not sized.empty and sized["reopen_rate"].notna().any():
-        row = sized.loc[sized["reopen_rate"].idxmax()]
-        recontact = row["recontact_rate"]
-        return _sentence(
-            word(
-                "line_comeback",
-                lang,
-                who=word("tickets_of", lang, group=_named(by, row["group"], lang)),
-                reopen=_percent(row["reopen_rate"]),
-                n=f"{int(row['reopen_n']):,}",
-                recontact=_percent(recontact) if recontact == recontact else word("unknown", lang),
-                days=days,
-            )
-        )
-    sized = bounces[bounces["recontact_n"] >= MIN_TICKETS]
-    if sized.empty:
+    reopened = bounces[bounces["reopen_n"].fillna(0) >= MIN_TICKETS].dropna(subset=["reopen_rate"])
+    recontacted = bounces[bounces["recontact_n"] >= MIN_TICKETS]
+    if reopened.empty and recontacted.empty:
         return None
-    row = sized.loc[sized["recontact_rate"].idxmax()]
-    return _sentence(
-        word(
-            "line_recontact",
-            lang,
-            who=word("tickets_of", lang, group=_named(by, row["group"], lang)),
-            recontact=_percent(row["recontact_rate"]),
-            n=f"{int(row['recontact_n']):,}",
-            days=days,
-        )
-    )
+    if not reopened.empty:
+        reopen = reopened.loc[reopened["reopen_rate"].idxmax()]
+        reopen_words = {
+            "reopen": _percent(reopen["reopen_rate"]),
+            "n": f"{int(reopen['reopen_n']):,}",
+            "within": within,
+        }
+    if not recontacted.empty:
+        recontact = recontacted.loc[recontacted["recontact_rate"].idxmax()]
+        recontact_words = {
+            "recontact": _percent(recontact["recontact_rate"]),
+            "days": days,
+        }
+    if recontacted.empty:
+        who = word("tickets_of", lang, group=_named(by, reopen["group"], lang))
+        return _sentence(word("line_reopen", lang, who=who, **reopen_words))
+    if reopened.empty:
+        who = word("tickets_of", lang, group=_named(by, recontact["group"], lang))
+        return _sentence(
+            word("line_recontact", lang, who=who, n=f"{int(recontact['recontact_n']):,}",
+                 **recontact_words)
+        )  # fmt: skip
+    return word(
+        "line_comeback", lang, reopen_who=_named(by, reopen["group"], lang),
+        recontact_who=_named(by, recontact["group"], lang),
+        recontact_n=f"{int(recontact['recontact_n']):,}", **reopen_words, **recontact_words,
+    )  # fmt: skip
 
 
 def _pareto_table(pareto: pd.DataFrame, by: str, vital_share: float, lang: str) -> ActionTable:
@@ -595,12 +621,16 @@ def _pareto_figure(pareto: pd.DataFrame, by: str, vital_share: float, lang: str)
     return figure
 
 
-def _method(result: Bottlenecks, scope: Scope, by: str, lang: str) -> str:
+def _window(scope: Scope, lang: str) -> str:
+    """The creation window in words: "from 2025-04-01 to 2025-06-30" or "at any time"."""
     first, last = scope.first, scope.last
     if first is None and last is None:
-        window = word("window_all", lang)
-    else:
-        window = word("window", lang, first=first or "…", last=last or "…")
+        return word("window_all", lang)
+    return word("window", lang, first=first or "…", last=last or "…")
+
+
+def _method(result: Bottlenecks, scope: Scope, by: str, lang: str) -> str:
+    window = _window(scope, lang)
     given = {k: v for k, v in (scope.filters or {}).items() if v}
     filters = (
         word("filters", lang, filters="; ".join(f"{k} = {', '.join(v)}" for k, v in given.items()))

@@ -41,7 +41,16 @@ WORDS: dict[str, dict[str, str]] = {
         "channels ({gap}, n {n})",
         "team_agents": "; {flagged} of {enough} agents with enough tickets flagged there",
         "more_needs": "{count} more team needs are in the table.",
+        "more_needs_one": "1 more team need is in the table.",
         "quiet": "{count} of {total} agents compared show no reliable gap.",
+        "quiet_one": "{count} of 1 agent compared shows no reliable gap.",
+        "more_flags": " ({count} more flags in the table)",
+        "more_flags_one": " (1 more flag in the table)",
+        "largest_gap": "; largest rate gap: {topic}",
+        "no_needs": "No team training need: no team is reliably and materially worse than the "
+        "rest of the desk on the same work, and no team has half its agents flagged on one "
+        "topic.",
+        "covering": "tickets and survey answers {first} to {last}, at least {lookback} days",
         "none": "No agent shows a gap that is both reliable and material: no coaching "
         "topic this time ({total} agents compared).",
         "pp": "pp",
@@ -70,7 +79,8 @@ WORDS: dict[str, dict[str, str]] = {
         "comparisons": "Comparisons",
         "topics": "Topics",
         "status": "Status",
-        "coach": "coach on {count} topic(s)",
+        "coach": "coach on {count} topics",
+        "coach_one": "coach on 1 topic",
         "no_gap": "no reliable gap",
         "too_few": "too few records",
         "team_vs_desk": "team worse than the rest of the desk",
@@ -123,7 +133,15 @@ WORDS: dict[str, dict[str, str]] = {
         "need": "{kpi} {value}，其他团队在相同类别和渠道上为 {desk}（{gap}，n {n}）",
         "team_agents": "；该项有足够工单的 {enough} 名坐席中 {flagged} 名被标记",
         "more_needs": "另有 {count} 项团队培训需求见下表。",
+        "more_needs_one": "另有 1 项团队培训需求见下表。",
         "quiet": "参与比较的 {total} 名坐席中，{count} 名没有可靠差距。",
+        "quiet_one": "参与比较的 1 名坐席中，{count} 名没有可靠差距。",
+        "more_flags": "（另有 {count} 项标记见表）",
+        "more_flags_one": "（另有 1 项标记见表）",
+        "largest_gap": "；比率差距最大的一项：{topic}",
+        "no_needs": "没有团队培训需求：没有团队在相同工作上可靠且显著地差于其他团队，"
+        "也没有团队半数坐席在同一项被标记。",
+        "covering": "工单与问卷 {first} 至 {last}，至少 {lookback} 天",
         "none": "没有坐席的差距同时满足可靠与显著两个条件：本期无辅导主题（共比较 {total} 名坐席）。",
         "pp": "个百分点",
         "min": "分钟",
@@ -152,6 +170,7 @@ WORDS: dict[str, dict[str, str]] = {
         "topics": "辅导主题数",
         "status": "状态",
         "coach": "辅导 {count} 个主题",
+        "coach_one": "辅导 1 个主题",
         "no_gap": "没有可靠差距",
         "too_few": "记录太少",
         "team_vs_desk": "团队整体差于其他团队",
@@ -209,13 +228,20 @@ def plan_view(plan: CoachingPlan, lang: str) -> ActionView:
         lang=lang,
         lines=_lines(plan, words),
         tables=[
-            _flag_table(flags[flags["kind"] == "rate"], words, "rate"),
-            _flag_table(flags[flags["kind"] == "time"], words, "time"),
-            _needs_table(plan.team_needs, words),
-            _agents_table(plan, words),
+            table
+            for table in (
+                _flag_table(flags[flags["kind"] == "rate"], words, "rate"),
+                _flag_table(flags[flags["kind"] == "time"], words, "time"),
+                _needs_table(plan.team_needs, words),
+                _agents_table(plan, words),
+            )
+            if len(table.frame)
         ],
         figures=_figures(flags[flags["topic_rank"].notna()], words),
         method=_method(plan, words),
+        covering=words["covering"].format(
+            first=first, last=last, lookback=plan.settings["lookback_days"]
+        ),
     )
 
 
@@ -223,27 +249,48 @@ def _lines(plan: CoachingPlan, words: dict) -> list[str]:
     """Team needs first (at most five), then one sentence per flagged agent (by their
     topics' impact), then how many agents show no reliable gap."""
     lines = [_team_line(need, words) for need in plan.team_needs.head(TEAM_NEED_LINES).itertuples()]
-    if len(plan.team_needs) > TEAM_NEED_LINES:
-        lines.append(words["more_needs"].format(count=len(plan.team_needs) - TEAM_NEED_LINES))
+    more = len(plan.team_needs) - TEAM_NEED_LINES
+    if more > 0:
+        lines.append(words["more_needs_one" if more == 1 else "more_needs"].format(count=more))
 
     topics = plan.flags[plan.flags["topic_rank"].notna()].sort_values("topic_rank")
     weight = topics.groupby(["agent", "team"])["impact"].sum().sort_values(ascending=False)
     for agent, team in weight.index:
         mine = topics[(topics["agent"] == agent) & (topics["team"] == team)]
-        pieces = [_topic(row, words) for row in mine.itertuples()]
-        lines.append(
-            words["agent_line"].format(
-                name=mine["name"].iloc[0], team=team, topics="; ".join(pieces)
-            )
-        )
+        flags = plan.flags[(plan.flags["agent"] == agent) & (plan.flags["team"] == team)]
+        lines.append(_agent_line(mine, flags, team, words))
 
     total = plan.agents["agent"].nunique()
     flagged = plan.flags["agent"].nunique()
+    if plan.team_needs.empty:
+        lines.append(words["no_needs"])
     if not flagged:
         lines.append(words["none"].format(total=total))
     else:
-        lines.append(words["quiet"].format(count=total - flagged, total=total))
+        quiet = words["quiet_one" if total == 1 else "quiet"]
+        lines.append(quiet.format(count=total - flagged, total=total))
     return lines
+
+
+def _agent_line(topics: pd.DataFrame, flags: pd.DataFrame, team: str, words: dict) -> str:
+    """An agent's training topics by impact; then, when it is not a topic, the flag with
+    the largest rate gap (a large gap on few records can have less impact than a time
+    gap); then how many of the agent's flags only the table shows."""
+    pieces = [_topic(row, words) for row in topics.itertuples()]
+    text = "; ".join(pieces)
+    shown = len(topics)
+    rates = flags[flags["kind"] == "rate"].assign(_size=lambda f: f["gap"].abs())
+    is_topic = rates["topic_rank"].notna()
+    topic_size = rates.loc[is_topic, "_size"].max() if is_topic.any() else 0.0
+    if not rates.empty and topic_size < rates["_size"].max():
+        largest = next(rates.loc[[rates.loc[~is_topic, "_size"].idxmax()]].itertuples())
+        text += words["largest_gap"].format(topic=_topic(largest, words))
+        shown += 1
+    line = words["agent_line"].format(name=topics["name"].iloc[0], team=team, topics=text)
+    hidden = len(flags) - shown
+    if hidden > 0:
+        line += words["more_flags_one" if hidden == 1 else "more_flags"].format(count=hidden)
+    return line
 
 
 def _where(dimension: str, item: str, words: dict) -> str:
@@ -380,7 +427,7 @@ def _agents_table(plan: CoachingPlan, words: dict) -> ActionTable:
     agents = plan.agents
     min_n = plan.settings["min_n"]
     status = [
-        words["coach"].format(count=int(topics))
+        words["coach_one" if topics == 1 else "coach"].format(count=int(topics))
         if flags
         else (words["no_gap"] if n >= min_n else words["too_few"])
         for flags, topics, n in zip(agents["flags"], agents["topics"], agents["n"], strict=True)

@@ -38,19 +38,19 @@ WORDS: dict[str, dict[str, str]] = {
         "short": (
             "{days} {start}–{end}: {gap} {channel} agent{gs} short on average — {agents} needed "
             "for {target} answered in {within} s, {observed} seen on shift over the last "
-            "{weeks} weeks ({hours} agent-hours a week)."
+            "{weeks} week{ws} ({hours} agent-hour{hs} a week)."
         ),
         "over": (
             "{days} {start}–{end}: {gap} {channel} agent{gs} over on average — {observed} seen on "
-            "shift, {agents} would meet {target} in {within} s; {hours} agent-hours a week "
+            "shift, {agents} would meet {target} in {within} s; {hours} agent-hour{hs} a week "
             "could move to the short stretches."
         ),
         "balanced": (
             "No stretch of {channel} is half an agent or more from its need; keep the rota."
         ),
-        "total": "The week needs {needed} agent-hours on {channel}{where}.",
+        "total": "The week needs {needed} agent-hour{ns} on {channel}{where}.",
         "total_seen": (
-            "The week needs {needed} agent-hours on {channel}; {seen} seen on shift{where} "
+            "The week needs {needed} agent-hour{ns} on {channel}; {seen} seen on shift{where} "
             "(agents replying to its tickets: one on shift who sent no reply is not seen)."
         ),
         "in_open_hours": " in open hours",
@@ -73,8 +73,10 @@ WORDS: dict[str, dict[str, str]] = {
         "first open interval's arrivals; agents needed with them and for that interval's own "
         "arrivals alone.",
         "plan_title": "Agents needed per {minutes}-minute interval of the week",
-        "plan_note": "Open intervals with contacts, the busiest first; the whole week in order: "
-        "cxlens staffing --format csv.",
+        "plan_note": "Open intervals, the busiest first (one with no contacts keeps "
+        "[staffing] min_agents); the whole week in order: cxlens staffing --format csv.",
+        "covering": "tickets created in the {weeks} full week{ws} {first} to {last}{hours}",
+        "covering_open": ", in open hours",
         "channel": "Channel",
         "weekday": "Weekday",
         "interval": "Interval",
@@ -98,7 +100,7 @@ WORDS: dict[str, dict[str, str]] = {
         "colorbar": "Agents",
         "method": (
             "Erlang C per {minutes}-minute interval of the week: contacts (tickets created, "
-            "merged ones left out) averaged over the {weeks} full weeks {first} to {last}, "
+            "merged ones left out) averaged over the {weeks} full week{ws} {first} to {last}, "
             "the weeks ending at the window's last day, a longer history than the window; "
             "handle time from [staffing] aht_seconds ({aht}), as the warehouse holds none; "
             "target {target} answered within {within} s{cap}{shrinkage}."
@@ -110,6 +112,10 @@ WORDS: dict[str, dict[str, str]] = {
             "night's work."
         ),
         "method_holidays": " Holidays ({days}) are left out of the days averaged.",
+        "method_min_agents": (
+            " While the desk is open a live queue keeps at least {min_agents} agent{s} on it "
+            "([staffing] min_agents), also in an interval with no contacts."
+        ),
         "method_always": (
             ' Every interval of every day is planned ([staffing] open_hours = "always"); '
             "holidays are averaged in."
@@ -133,6 +139,14 @@ WORDS: dict[str, dict[str, str]] = {
         "shrinkage": "; rostered agents allow {shrinkage} shrinkage",
         "seconds": "s",
         "sep": ", ",
+        "one_agents": "Agents needed",
+        "one_service_level": "Service level",
+        "one_occupancy": "Occupancy",
+        "one_asa_seconds": "Average speed of answer",
+        "one_agents_for_target": "Agents for the target alone",
+        "one_agents_rostered": "Agents rostered after shrinkage",
+        "one_line": "{label}: {value}",
+        "one_seconds": "{seconds} s",
     },
     "zh": {
         "days": "每周一,每周二,每周三,每周四,每周五,每周六,每周日",
@@ -170,8 +184,10 @@ WORDS: dict[str, dict[str, str]] = {
         "waiting_note": "每周在非营业时间到达的来量，计入开门后第一个时段的来量；并列出含积压与"
         "仅算本时段来量时所需的坐席。",
         "plan_title": "每周各时段所需坐席（每 {minutes} 分钟）",
-        "plan_note": "只列营业且有来量的时段，最忙的在前；按时间排列的全周明细：cxlens staffing "
-        "--format csv。",
+        "plan_note": "只列营业时段，最忙的在前（没有来量的营业时段按 [staffing] min_agents "
+        "排班）；按时间排列的全周明细：cxlens staffing --format csv。",
+        "covering": "{first} 至 {last} 这 {weeks} 个完整周内新建的工单{hours}",
+        "covering_open": "，营业时间内",
         "channel": "渠道",
         "weekday": "星期",
         "interval": "时段",
@@ -204,6 +220,10 @@ WORDS: dict[str, dict[str, str]] = {
             "来量要等到开门，计入开门后第一个时段的来量，因此开门时段承担了夜间积压。"
         ),
         "method_holidays": "节假日（{days}）不计入平均。",
+        "method_min_agents": (
+            "营业期间每个在线渠道至少安排 {min_agents} 名坐席（[staffing] min_agents），"
+            "没有来量的时段也一样。"
+        ),
         "method_always": (
             '全天每个时段都排班（[staffing] open_hours = "always"），节假日也计入平均。'
         ),
@@ -223,6 +243,14 @@ WORDS: dict[str, dict[str, str]] = {
         "shrinkage": "；排班人数计入 {shrinkage} 的人力损耗",
         "seconds": "秒",
         "sep": "、",
+        "one_agents": "所需坐席",
+        "one_service_level": "服务水平",
+        "one_occupancy": "占用率",
+        "one_asa_seconds": "平均应答时间",
+        "one_agents_for_target": "仅按服务水平目标所需坐席",
+        "one_agents_rostered": "计入人力损耗后的排班人数",
+        "one_line": "{label}：{value}",
+        "one_seconds": "{seconds} 秒",
     },
 }
 
@@ -250,8 +278,8 @@ def build_view(plan: WeeklyStaffing, lang: str, ignored: list[str] | None = None
     tables = [_plan_table(plan, lang)]
     if len(waits):
         tables.insert(0, _waiting_table(waits, plan, lang))
-    if plan.has_observed:
-        tables.insert(0, _gaps_table(stretches, lang))
+    if plan.has_observed and (stretches["kind"] != "even").any():
+        tables.insert(0, _gaps_table(stretches, lang))  # else each channel's line says so
     return ActionView(
         key="staffing",
         title=action_title("staffing", lang),
@@ -260,7 +288,44 @@ def build_view(plan: WeeklyStaffing, lang: str, ignored: list[str] | None = None
         tables=tables,
         figures=[_heatmap(plan, channel, lang) for channel in plan.channels],
         method=_method(plan, lang, ignored or []),
+        covering=covering(plan, lang),
     )
+
+
+def covering(plan: WeeklyStaffing, lang: str) -> str:
+    """The records the plan learned from, in one phrase: the full weeks of tickets and,
+    where the desk has opening hours, that only those were planned."""
+    words = WORDS["zh" if lang == "zh" else "en"]
+    return words["covering"].format(
+        weeks=plan.weeks,
+        ws=_s(str(plan.weeks)),
+        first=plan.first.isoformat(),
+        last=plan.last.isoformat(),
+        hours=words["covering_open"] if plan.open_hours else "",
+    )
+
+
+def interval_lines(result: dict[str, Any], lang: str) -> list[str]:
+    """One interval's answers (``Staffing.to_json()``) as labelled lines in ``lang``: counts
+    whole, shares as percentages, the ASA in seconds, one decimal each."""
+    words = WORDS["zh" if lang == "zh" else "en"]
+    shown = {
+        "agents": str,
+        "service_level": lambda v: _percent1(v, lang),
+        "occupancy": lambda v: _percent1(v, lang),
+        "asa_seconds": lambda v: words["one_seconds"].format(seconds=f"{v:.1f}"),
+        "agents_for_target": str,
+        "agents_rostered": str,
+    }
+    return [
+        words["one_line"].format(label=words[f"one_{key}"], value=shown[key](value))
+        for key, value in result.items()
+    ]
+
+
+def _percent1(value: float, lang: str) -> str:
+    """A share with one decimal: "88.8 %" in English, "88.8%" in Chinese."""
+    return f"{value * 100:.1f}" + ("%" if lang == "zh" else " %")
 
 
 def plan_frame(plan: WeeklyStaffing, lang: str, every_interval: bool = False) -> pd.DataFrame:
@@ -270,7 +335,7 @@ def plan_frame(plan: WeeklyStaffing, lang: str, every_interval: bool = False) ->
     words = WORDS["zh" if lang == "zh" else "en"]
     table = plan.table
     if not every_interval:
-        table = table[table["calls"] > 0].sort_values(
+        table = table[table["open"]].sort_values(
             ["agents", "calls"], ascending=False, kind="stable"
         )
     minutes = plan.section["interval_minutes"]
@@ -382,6 +447,7 @@ def _gap_lines(plan: WeeklyStaffing, stretches: pd.DataFrame, lang: str) -> list
 
 def _stretch_line(template: str, row: Any, plan: WeeklyStaffing, lang: str) -> str:
     gap = _agents(abs(row.gap))
+    hours = _agents(abs(row.agent_hours))
     needed = (
         f"{row.agents_low}"
         if row.agents_low == row.agents_high
@@ -392,14 +458,16 @@ def _stretch_line(template: str, row: Any, plan: WeeklyStaffing, lang: str) -> s
         start=_clock(row.start),
         end=_clock(row.end),
         gap=gap,
-        gs="" if gap == "1" else "s",
+        gs=_s(gap),
         agents=needed,
         channel=_channel(row.channel, lang),
         target=_percent(plan.section["target"], lang),
         within=f"{plan.section['within_seconds']:g}",
         weeks=plan.weeks,
+        ws=_s(str(plan.weeks)),
         observed=_agents(row.observed),
-        hours=_agents(abs(row.agent_hours)),
+        hours=hours,
+        hs=_s(hours),
     )
 
 
@@ -439,9 +507,11 @@ def _total_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
     lines = []
     for channel in plan.channels:
         rows = planned[planned["channel"] == channel]
+        needed = _amount(rows["agents"].sum() * hours)
         fields = {
             "channel": _channel(channel, lang),
-            "needed": _amount(rows["agents"].sum() * hours),
+            "needed": needed,
+            "ns": _s(needed),
             "where": words["in_open_hours"] if plan.open_hours else "",
         }
         if plan.has_observed:
@@ -574,7 +644,8 @@ def _heatmap(plan: WeeklyStaffing, channel: str, lang: str) -> Any:
     grid = rows.assign(agents=rows["agents"].where(rows["open"])).pivot(
         index="weekday", columns="start", values="agents"
     )
-    busy = rows.groupby("start")[["calls", "observed_agents"]].sum().sum(axis=1) > 0
+    seen = rows[["calls", "observed_agents"]].sum(axis=1) > 0
+    busy = (seen | (rows["open"] & plan.open_hours)).groupby(rows["start"]).any()
     starts = busy[busy].index
     if len(starts):
         grid = grid.loc[:, starts.min() : starts.max()]
@@ -618,6 +689,7 @@ def _method(plan: WeeklyStaffing, lang: str, ignored: list[str]) -> str:
     text = words["method"].format(
         minutes=section["interval_minutes"],
         weeks=plan.weeks,
+        ws=_s(str(plan.weeks)),
         first=plan.first.isoformat(),
         last=plan.last.isoformat(),
         aht=aht,
@@ -631,6 +703,10 @@ def _method(plan: WeeklyStaffing, lang: str, ignored: list[str]) -> str:
         else "",
     )
     text += _open_hours_method(plan, words)
+    if section["min_agents"] > 0:
+        text += words["method_min_agents"].format(
+            min_agents=section["min_agents"], s=_s(str(section["min_agents"]))
+        )
     text += words["method_observed" if plan.has_observed else "method_unobserved"]
     if plan.left_out:
         text += words["method_left_out"].format(
@@ -669,6 +745,11 @@ def _percent(value: float, lang: str) -> str:
     number = f"{value * 100:.0f}" if np.isclose(value * 100, round(value * 100)) else f"{value:.1%}"
     number = number.rstrip("%")
     return f"{number}%" if lang == "zh" else f"{number} %"
+
+
+def _s(count: str) -> str:
+    """The English plural ending for a count as printed: "1 agent", "0.5 agents"."""
+    return "" if count == "1" else "s"
 
 
 def _agents(value: float) -> str:

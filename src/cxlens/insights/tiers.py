@@ -65,29 +65,36 @@ WORDS: dict[str, dict[str, str]] = {
         "list": ", ",
         "quoted": "“{}”",
         "landed": "{tier} {n:,}",
+        "one_customer": "{n:,} customer",
+        "customers_n": "{n:,} customers",
         "value_first": (
-            "Tier {tier} holds {share} of the {n:,} customers with a completed order by {day} "
+            "Tier {tier} holds {share} of the {customers} with a completed order by {day} "
             "and {spend_share} of their spend"
         ),
         "value_next": "{tier}: {share} of customers, {spend_share} of spend",
         "call": (
-            "Call the biggest spenders of {tiers} first: the {n:,} customers of these tiers spent "
+            "Call the biggest spenders of {tiers} first: the {customers} of these tiers spent "
             "{spend:,.2f} {currency} ({spend_share} of all spend) and last ordered "
-            "{days:.0f} days ago on average; the top {top} are listed below."
+            "{days:.0f} days ago on average; {listed}."
         ),
         "slipped": (
-            "{n:,} customers slipped from {before} to {after} between {start} and {day}; they "
+            "{customers} slipped from {before} to {after} between {start} and {day}; they "
             "have spent {spend:,.2f} {currency} to date."
         ),
         "rose": (
-            "{n:,} customers moved up from {before} to {after} between {start} and {day}; they "
+            "{customers} moved up from {before} to {after} between {start} and {day}; they "
             "have spent {spend:,.2f} {currency} to date."
         ),
         "moved": (
-            "{n:,} customers moved from {before} to {after} between {start} and {day}; they "
+            "{customers} moved from {before} to {after} between {start} and {day}; they "
             "have spent {spend:,.2f} {currency} to date."
         ),
-        "first": "{n:,} customers placed their first completed order after {start}: {tiers}.",
+        "first": "{customers} placed their first completed order after {start}: {tiers}.",
+        "listed_top": "the top {top} by spend are listed below",
+        "listed_one": "they are listed below",
+        "no_moves": "No customer changed tier between {before} and {day}.",
+        "none_to_call": "No customer is in {tiers} on {day}: nobody to call back.",
+        "covering": "customers with a completed order by {day}; moves since {before}",
         "method": (
             "RFM as of {day} over each customer's whole history: recency = days since the "
             "last completed order, frequency = distinct days with a completed order, monetary "
@@ -140,18 +147,25 @@ WORDS: dict[str, dict[str, str]] = {
         "list": "、",
         "quoted": "{}",
         "landed": "{tier}{n:,}位",
+        "one_customer": "{n:,}位客户",
+        "customers_n": "{n:,}位客户",
         "value_first": (
             "截至{day}有已完成订单的{n:,}位客户中，{tier}占{share}，贡献了{spend_share}的消费额"
         ),
         "value_next": "{tier}占{share}，贡献{spend_share}",
         "call": (
             "请优先联系{tiers}中消费最高的客户：这些层级共{n:,}位，累计消费{spend:,.2f} {currency}"
-            "（占全部消费额的{spend_share}），平均已{days:.0f}天未下单；消费最高的{top}位见下表。"
+            "（占全部消费额的{spend_share}），平均已{days:.0f}天未下单；{listed}。"
         ),
         "slipped": "{start}至{day}，有{n:,}位{before}降为{after}，他们累计消费{spend:,.2f} {currency}。",
         "rose": "{start}至{day}，有{n:,}位{before}升为{after}，他们累计消费{spend:,.2f} {currency}。",
         "moved": "{start}至{day}，有{n:,}位{before}转为{after}，他们累计消费{spend:,.2f} {currency}。",
         "first": "{start}之后首次完成下单的客户有{n:,}位：{tiers}。",
+        "listed_top": "消费最高的{top}位见下表",
+        "listed_one": "名单见下表",
+        "no_moves": "{before}至{day}，没有客户变换层级。",
+        "none_to_call": "{day}{tiers}中没有客户，无需回访。",
+        "covering": "截至{day}有已完成订单的客户；层级变化自{before}起",
         "method": (
             "以{day}为基准，按每位客户的全部历史计算RFM：R为距最近一次已完成订单的天数，"
             "F为有已完成订单的不同天数，M为已完成订单的消费额（退款、取消的订单不计）。"
@@ -195,7 +209,7 @@ def build_view(
 
     lines = [
         _value_line(tiers, names, words, days),
-        *_call_line(tiers, names, words, currency),
+        *_call_line(tiers, names, words, days, currency),
         *_move_lines(tiers, names, words, days, currency),
         *_first_line(tiers, names, words, days),
     ]
@@ -212,6 +226,7 @@ def build_view(
         tables=tables,
         figures=[_sizes_figure(tiers, names, words), _moves_figure(tiers, names, words, days)],
         method=_method(tiers, words, days, segments, ignored or []),
+        covering=words["covering"].format(**days),
     )
 
 
@@ -225,6 +240,11 @@ def _percent(value: float) -> str:
     return f"{value:.1%}"
 
 
+def _customers(n: int, words: dict) -> str:
+    """ "1 customer", "2 customers" (the Chinese counts need no plural)."""
+    return words["one_customer" if n == 1 else "customers_n"].format(n=n)
+
+
 def _value_line(tiers: LoyaltyTiers, names: dict, words: dict, days: dict) -> str:
     """The two tiers that hold most of the spend, with their share of customers."""
     summary = tiers.summary.sort_values("spend", ascending=False).head(2)
@@ -234,6 +254,7 @@ def _value_line(tiers: LoyaltyTiers, names: dict, words: dict, days: dict) -> st
             share=_percent(row.share),
             spend_share=_percent(row.spend_share) if pd.notna(row.spend_share) else "—",
             n=len(tiers.customers),
+            customers=_customers(len(tiers.customers), words),
             day=days["day"],
         )
         for i, row in enumerate(summary.itertuples())
@@ -241,21 +262,29 @@ def _value_line(tiers: LoyaltyTiers, names: dict, words: dict, days: dict) -> st
     return words["sep"].join(parts) + words["stop"]
 
 
-def _call_line(tiers: LoyaltyTiers, names: dict, words: dict, currency: str) -> list[str]:
-    """Whom to call: the customers of the ``call`` tiers, their spend and how long gone."""
+def _call_line(
+    tiers: LoyaltyTiers, names: dict, words: dict, days: dict, currency: str
+) -> list[str]:
+    """Whom to call: the customers of the ``call`` tiers, their spend and how long gone;
+    a line saying there is nobody when those tiers are empty (no table is shown then)."""
     called = tiers.customers[tiers.customers["tier"].isin(tiers.call)]
-    if called.empty:
+    call_tiers = words["and"].join(words["quoted"].format(names[t]) for t in tiers.call)
+    if not tiers.call:
         return []
+    if called.empty:
+        return [words["none_to_call"].format(tiers=call_tiers, day=days["day"])]
     total = tiers.customers["spend"].sum()
+    top = min(CALL_ROWS, len(called))
     return [
         words["call"].format(
-            tiers=words["and"].join(words["quoted"].format(names[t]) for t in tiers.call),
+            tiers=call_tiers,
             n=len(called),
+            customers=_customers(len(called), words),
+            listed=words["listed_top" if top > 1 else "listed_one"].format(top=top),
             spend=called["spend"].sum(),
             currency=currency,
             spend_share=_percent(called["spend"].sum() / total) if total > 0 else "—",
             days=called["recency_days"].mean(),
-            top=min(CALL_ROWS, len(called)),
         )
     ]
 
@@ -272,6 +301,8 @@ def _move_lines(
         tiers.customers["previous_tier"].notna()
         & (tiers.customers["previous_tier"] != tiers.customers["tier"])
     ]
+    if movers.empty:
+        return [words["no_moves"].format(**days)]
     moves = (
         movers.groupby(["previous_tier", "tier"])
         .agg(n=("customer_id", "size"), spend=("spend", "sum"))
@@ -288,6 +319,7 @@ def _move_lines(
     return [
         words[kind].format(
             n=m.n,
+            customers=_customers(m.n, words),
             before=words["quoted"].format(names[m.previous_tier]),
             after=words["quoted"].format(names[m.tier]),
             start=days["before"],
@@ -309,6 +341,7 @@ def _first_line(tiers: LoyaltyTiers, names: dict, words: dict, days: dict) -> li
     return [
         words["first"].format(
             n=int(arrived.sum()),
+            customers=_customers(int(arrived.sum()), words),
             start=days["before"],
             tiers=words["list"].join(
                 words["landed"].format(tier=names[t], n=n) for t, n in arrived.items()

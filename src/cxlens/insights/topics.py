@@ -44,9 +44,9 @@ MIN_EXAMPLE_CHARS = 6
 
 WORDS: dict[str, dict[str, str]] = {
     "largest": {
-        "en": "“{label}” is the largest negative topic: {comments} comments, {share} "
+        "en": "“{label}” is the largest negative topic: {comments}, {share} "
         "negative{change}{where}.",
-        "zh": "“{label}”是最大的负面话题：{comments} 条评论，{share} 为负面{change}{where}。",
+        "zh": "“{label}”是最大的负面话题：{comments}，{share} 为负面{change}{where}。",
     },
     "up_from": {
         "en": ", up from {previous} in the previous period",
@@ -62,15 +62,38 @@ WORDS: dict[str, dict[str, str]] = {
     "most_in": {"en": "; most in {category}", "zh": "；主要集中在{category}类工单"},
     "next": {"en": "Next come {topics}.", "zh": "其次是{topics}。"},
     "next_item": {
-        "en": "“{label}” ({negative} negative comments)",
-        "zh": "“{label}”（{negative} 条负面评论）",
+        "en": "“{label}” ({negative})",
+        "zh": "“{label}”（{negative}）",
     },
     "and": {"en": " and ", "zh": "和"},
     "rising": {
-        "en": "“{label}” grew fastest: {negative} negative comments, up from {previous} in "
-        "the previous period.",
-        "zh": "增长最快的是“{label}”：{negative} 条负面评论，上一期为 {previous} 条。",
+        "en": "“{label}” grew fastest: {negative}, up from {previous} in the previous period.",
+        "zh": "增长最快的是“{label}”：{negative}，上一期为 {previous} 条。",
     },
+    "comments_n": {"en": "{n} comments", "zh": "{n} 条评论"},
+    "comment_one": {"en": "{n} comment", "zh": "{n} 条评论"},
+    "negative_n": {"en": "{n} negative comments", "zh": "{n} 条负面评论"},
+    "negative_one": {"en": "{n} negative comment", "zh": "{n} 条负面评论"},
+    "sep": {"en": "; ", "zh": "；"},
+    "no_model_needed": {
+        "en": "Every comment here carries a score, so no sentiment model was needed; as a "
+        "check, {models}.",
+        "zh": "这里每条评论都带有评分，无需情感模型判断；作为检验，{models}。",
+    },
+    "model_read": {
+        "en": "{language} ({read} without a score)",
+        "zh": "{language}（无评分的 {read}）",
+    },
+    "no_topic": {
+        "en": "No comment in these dates and filters falls into a topic.",
+        "zh": "所选日期和筛选条件下，没有评论归入任何话题。",
+    },
+    "covering": {
+        "en": "comments {window}; models learned from all {total} comments",
+        "zh": "评论：{window}；模型基于全部 {total} 条评论学习",
+    },
+    "shipped_zh": {"en": "SnowNLP (its bundled review model)", "zh": "SnowNLP（自带的评论模型）"},
+    "shipped_en": {"en": "VADER (its bundled lexicon)", "zh": "VADER（自带的情感词典）"},
     "sentiment_line": {
         "en": "Sentiment where no score says it: {models}.",
         "zh": "无评分的评论由模型判断情感：{models}。",
@@ -190,6 +213,13 @@ def word(key: str, lang: str, **values: Any) -> str:
     return WORDS[key]["zh" if lang == "zh" else "en"].format(**values)
 
 
+def counted(n: int, kind: str, lang: str) -> str:
+    """``n`` comments (``kind`` "comments") or negative comments (``kind`` "negative") in
+    ``lang``: "1 comment", "2 comments", "3 条评论"."""
+    key = {"comments": ("comment_one", "comments_n"), "negative": ("negative_one", "negative_n")}
+    return word(key[kind][0] if n == 1 else key[kind][1], lang, n=f"{n:,}")
+
+
 def topics_view(warehouse: Warehouse, settings: Settings, lang: str, scope: Scope) -> ActionView:
     """What customers complain about in ``scope``, what changed, and where it comes from."""
     analysis = analysed(warehouse, settings)
@@ -197,8 +227,12 @@ def topics_view(warehouse: Warehouse, settings: Settings, lang: str, scope: Scop
     by_channel = negative_by(current, analysis.topics, "channel")
     by_category = negative_by(current, analysis.topics, "category")
     view = ActionView(key="topics", title=action_title("topics", lang), lang=lang)
-    view.lines = _lines(topics, by_channel, by_category, analysis, scope, lang)
-    view.tables = [_topics_table(topics, scope, settings, lang)]
+    view.lines = _lines(topics, by_channel, by_category, analysis, current, scope, lang)
+    view.tables = []
+    if topics.empty:
+        view.lines.insert(0, word("no_topic", lang))
+    else:
+        view.tables.append(_topics_table(topics, scope, settings, lang))
     for dimension, frame in (("channel", by_channel), ("category", by_category)):
         if frame[dimension].notna().any():
             view.tables.append(_by_table(frame, dimension, lang))
@@ -206,6 +240,9 @@ def topics_view(warehouse: Warehouse, settings: Settings, lang: str, scope: Scop
         view.tables.append(_sentiment_table(analysis, lang))
     view.figures = [_sizes_figure(topics, lang), _trend_figure(analysis, scope, lang)]
     view.method = _method(analysis, scope, settings, lang)
+    view.covering = word(
+        "covering", lang, window=_window(analysis, scope, lang), total=f"{len(analysis.comments):,}"
+    )
     return view
 
 
@@ -326,6 +363,7 @@ def _lines(
     by_channel: pd.DataFrame,
     by_category: pd.DataFrame,
     analysis: CommentAnalysis,
+    current: pd.DataFrame,
     scope: Scope,
     lang: str,
 ) -> list[str]:
@@ -333,21 +371,21 @@ def _lines(
     riser, and which sentiment model read the unscored comments."""
     negative = topics[topics["negative"] > 0]
     if negative.empty:
-        return [word("no_negative", lang), *_sentiment_line(analysis, lang)]
+        return [word("no_negative", lang), *_sentiment_line(analysis, current, lang)]
     top = negative.iloc[0]
     lines = [
         word(
             "largest",
             lang,
             label=top["label"],
-            comments=f"{top['comments']:,}",
+            comments=counted(int(top["comments"]), "comments", lang),
             share=f"{top['negative_share']:.0%}",
             change=_change(top, lang),
             where=_where(top["topic"], by_channel, by_category, lang),
         )
     ]
     following = [
-        word("next_item", lang, label=row.label, negative=f"{row.negative:,}")
+        word("next_item", lang, label=row.label, negative=counted(row.negative, "negative", lang))
         for row in negative.iloc[1:3].itertuples()
     ]
     if following:
@@ -359,11 +397,11 @@ def _lines(
                 "rising",
                 lang,
                 label=riser["label"],
-                negative=f"{riser['negative']:,}",
+                negative=counted(int(riser["negative"]), "negative", lang),
                 previous=f"{riser['previous']:,}",
             )
         )
-    return lines + _sentiment_line(analysis, lang)
+    return lines + _sentiment_line(analysis, current, lang)
 
 
 def _change(row: pd.Series, lang: str) -> str:
@@ -408,35 +446,56 @@ def _riser(analysis: CommentAnalysis, scope: Scope, negative: pd.DataFrame) -> p
     return None if growth.empty else growth.iloc[0]
 
 
-def _sentiment_line(analysis: CommentAnalysis, lang: str) -> list[str]:
-    """One sentence: per language, the model that reads unscored comments, with accuracy."""
-    from cxlens.models.sentiment import SHIPPED_MODELS
-
+def _sentiment_line(analysis: CommentAnalysis, current: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence: per language, how many comments of the scope the model read (those
+    without a score, neutral scores aside) and which model, with its held-out accuracy.
+    Where every comment has a score the model read none: the sentence says so first and
+    gives the accuracy only as a check."""
+    read = current[current["label"].isna() & current["tone"].ne("neutral")]
+    read_by_language = read.groupby("language").size()
     languages = sorted(set(analysis.comments["language"]), key=["zh", "en"].index)
+
+    def named(language: str) -> str:
+        """The language, with the comments the model read in it where it read any."""
+        if read.empty:
+            return word(language, lang)
+        count = int(read_by_language.get(language, 0))
+        return word(
+            "model_read", lang, language=word(language, lang), read=counted(count, "comments", lang)
+        )
+
     if analysis.sentiment is None:
         parts = [
-            word("model_only_shipped", lang, language=word(x, lang), shipped=SHIPPED_MODELS[x][1])
+            word("model_only_shipped", lang, language=named(x), shipped=_shipped(x, lang))
             for x in languages
         ]
-        return [word("sentiment_line", lang, models="; ".join(parts))]
-    parts = []
-    for row in analysis.sentiment.summary.itertuples(index=False):
-        shipped_accuracy = (
-            word("none", lang) if pd.isna(row.shipped_accuracy) else f"{row.shipped_accuracy:.0%}"
-        )
-        key = "model_fitted" if row.used == "fitted" else "model_shipped"
-        parts.append(
-            word(
-                key,
-                lang,
-                language=word(row.language, lang),
-                accuracy=f"{row.fitted_accuracy:.0%}",
-                heldout=f"{row.heldout:,}",
-                shipped=row.shipped_model,
-                shipped_accuracy=shipped_accuracy,
+    else:
+        parts = []
+        for row in analysis.sentiment.summary.itertuples(index=False):
+            shipped_accuracy = (
+                word("none", lang)
+                if pd.isna(row.shipped_accuracy)
+                else f"{row.shipped_accuracy:.0%}"
             )
-        )
-    return [word("sentiment_line", lang, models="; ".join(parts))]
+            key = "model_fitted" if row.used == "fitted" else "model_shipped"
+            parts.append(
+                word(
+                    key,
+                    lang,
+                    language=named(row.language),
+                    accuracy=f"{row.fitted_accuracy:.0%}",
+                    heldout=f"{row.heldout:,}",
+                    shipped=_shipped(row.language, lang),
+                    shipped_accuracy=shipped_accuracy,
+                )
+            )
+    models = word("sep", lang).join(parts)
+    return [word("no_model_needed" if read.empty else "sentiment_line", lang, models=models)]
+
+
+def _shipped(language: str, lang: str) -> str:
+    """The shipped model of ``language`` (zh or en), named in the reader's language."""
+    return word(f"shipped_{language}", lang)
 
 
 def negative_meaning(settings: Settings, lang: str) -> str:
@@ -509,7 +568,7 @@ def _sentiment_table(analysis: CommentAnalysis, lang: str) -> ActionTable:
             word("col_model", lang): summary["used"].map(lambda x: word(x, lang)),
             word("col_heldout", lang): summary["heldout"],
             word("col_fitted_accuracy", lang): summary["fitted_accuracy"],
-            word("col_shipped_model", lang): summary["shipped_model"],
+            word("col_shipped_model", lang): summary["language"].map(lambda x: _shipped(x, lang)),
             word("col_shipped_accuracy", lang): summary["shipped_accuracy"],
         }
     )
@@ -587,9 +646,7 @@ def _method(analysis: CommentAnalysis, scope: Scope, settings: Settings, lang: s
     comments = analysis.comments
     end = comments["posted_at_local"].max()
     last = scope.last or (end.date() if pd.notna(end) else "")
-    window = word("all_dates", lang)
-    if scope.first is not None or scope.last is not None:
-        window = word("dates", lang, first=scope.first or "…", last=scope.last or "…")
+    window = _window(analysis, scope, lang)
     return word(
         "method",
         lang,
@@ -602,3 +659,14 @@ def _method(analysis: CommentAnalysis, scope: Scope, settings: Settings, lang: s
         months=TREND_MONTHS,
         last=last,
     )
+
+
+def _window(analysis: CommentAnalysis, scope: Scope, lang: str) -> str:
+    """The days counted: the scope's, an open end filled with the first or last comment's
+    day; "all dates" without a window."""
+    if scope.first is None and scope.last is None:
+        return word("all_dates", lang)
+    posted = analysis.comments["posted_at_local"]
+    first = scope.first or (posted.min().date() if posted.notna().any() else "…")
+    last = scope.last or (posted.max().date() if posted.notna().any() else "…")
+    return word("dates", lang, first=first, last=last)

@@ -305,8 +305,9 @@ def fit_labelled_file(
     )
     for name, flag in ((text_column, "--text-column"), (label_column, "--label-column")):
         if name is None or name not in frame.columns:
+            wanted = repr(name) if name else "text, review or comment"
             raise InputError(
-                f"{path}: no column {name or 'text, review or comment'}; the columns are "
+                f"{path}: no column {wanted}; the columns are "
                 f"{', '.join(map(str, frame.columns))} (name the right one with {flag})",
                 path,
             )
@@ -324,7 +325,41 @@ def _read_labelled(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: a labelled file must be CSV text; save it as CSV", path)
     encoding = sniffed.encoding or "utf-8"
     sep = detect.delimiter(detect.sample_text(path, encoding))
-    return pd.read_csv(path, encoding=encoding, sep=sep, dtype=str, keep_default_na=False)
+    try:
+        return pd.read_csv(path, encoding=encoding, sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as error:
+        line, fault = _csv_fault(path, encoding, sep) or (None, str(error).strip())
+        where = f"line {line} " if line else ""
+        raise InputError(
+            f"{path}: {where}{fault}; fix the file (close the quote, or quote a value that "
+            "holds the delimiter) and run again",
+            path,
+        ) from error
+
+
+def _csv_fault(path: Path, encoding: str, sep: str) -> tuple[int, str] | None:
+    """The physical line where a CSV goes wrong and what is wrong there, or None.
+
+    pandas counts records, not lines, in its message (a quoted value spanning lines puts
+    them apart), so the file is read again with the csv module, which keeps line numbers.
+    This runs only after pandas refused the file."""
+    import csv
+
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=sep, strict=True)
+        width, end = None, 0
+        try:
+            for cells in reader:
+                if width is None:
+                    width = len(cells)
+                elif len(cells) > width:
+                    return end + 1, f"has {len(cells)} values where the header names {width}"
+                end = reader.line_num
+        except csv.Error as error:
+            if "eof" in str(error).lower() or "end of data" in str(error).lower():
+                return end + 1, "opens a quoted value that is never closed"
+            return end + 1, f"is not valid CSV ({error})"
+    return None
 
 
 def _labels(column: pd.Series, path: Path, name: str) -> pd.Series:

@@ -54,7 +54,12 @@ def read_actions(warehouse: Any, settings: Any, insights: Insights) -> list[Acti
 def summary_items(views: list[ActionView]) -> list[dict[str, Any]]:
     """The top of the report: each action's first sentences, linking to its section."""
     return [
-        {"key": view.key, "title": view.title, "lines": view.lines[:SUMMARY_LINES]}
+        {
+            "key": view.key,
+            "title": view.title,
+            "covering": view.covering,
+            "lines": view.lines[:SUMMARY_LINES],
+        }
         for view in views
         if view.lines
     ]
@@ -66,6 +71,7 @@ def sections(views: list[ActionView], div: Any) -> list[dict[str, Any]]:
         {
             "key": view.key,
             "title": view.title,
+            "covering": view.covering,
             "lines": view.lines,
             "method": view.method,
             "missing": view.missing,
@@ -105,12 +111,18 @@ def html_table(table: Any, lang: str, rows: int = TABLE_ROWS) -> dict[str, Any]:
 
 
 def write_sheets(workbook: Any, views: list[ActionView], formats: Any) -> None:
-    """One sheet per action: its sentences, then every table with typed cells."""
+    """A summary sheet (what to change next month: each action's first sentences), then
+    one sheet per action: its sentences, then every table with typed cells."""
     used = {name.lower() for name in workbook.sheetnames}
+    if views:
+        _summary_sheet(workbook, views, formats, used)
     for view in views:
         sheet = workbook.add_worksheet(_sheet_name(view.title, used))
         sheet.write_string(0, 0, view.title, formats.title)
         row = 1
+        if view.covering:
+            sheet.write_string(row, 0, view.covering, formats.text)
+            row += 1
         for line in [view.missing] if view.missing else view.lines:
             sheet.write_string(row, 0, line, formats.text)
             row += 1
@@ -120,6 +132,26 @@ def write_sheets(workbook: Any, views: list[ActionView], formats: Any) -> None:
             sheet.write_string(row + 1, 0, view.method, formats.text)
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, 20, 14)
+
+
+def _summary_sheet(workbook: Any, views: list[ActionView], formats: Any, used: set[str]) -> None:
+    """The report's "What to change next month" as a sheet of its own, first of the actions."""
+    from cxlens.insights.labels import label
+
+    lang = views[0].lang
+    sheet = workbook.add_worksheet(_sheet_name(label("section_action_summary", lang), used))
+    sheet.write_string(0, 0, label("section_action_summary", lang), formats.title)
+    row = 2
+    for item in summary_items(views):
+        sheet.write_string(row, 0, item["title"], formats.header)
+        if item["covering"]:
+            sheet.write_string(row, 1, item["covering"], formats.text)
+        for line in item["lines"]:
+            row += 1
+            sheet.write_string(row, 1, line, formats.text)
+        row += 2
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 140)
 
 
 def _table(sheet: Any, row: int, table: Any, formats: Any, lang: str) -> int:

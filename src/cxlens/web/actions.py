@@ -47,6 +47,7 @@ def actions_page(request: Request):
             {
                 "key": v.key,
                 "title": v.title,
+                "covering": v.covering,
                 "lines": v.lines[:3],
                 "more": max(0, len(v.lines) - 3),
                 "missing": v.missing,
@@ -97,6 +98,7 @@ def page_view(found: ActionView, filters: Filters) -> dict[str, Any]:
         "action": found.key,
         "title": found.title or action_title(found.key, filters.lang),
         "covering": filters.covering(),
+        "action_covering": found.covering,
         "lines": found.lines,
         "method": found.method,
         "missing": found.missing,
