@@ -13,7 +13,14 @@ import pytest
 from cxlens.actions.staffing import staff_interval, weekly_staffing
 from cxlens.errors import WarehouseError
 from cxlens.insights.actions import Scope
-from cxlens.insights.staffing import WORDS, _stretch_line, build_view, gap_stretches, plan_frame
+from cxlens.insights.staffing import (
+    WORDS,
+    _stretch_line,
+    build_view,
+    gap_stretches,
+    plan_frame,
+    staffing_view,
+)
 from cxlens.settings import Settings
 from helpers_raw import clean_rows
 
@@ -181,12 +188,14 @@ def test_the_view_names_the_short_interval(warehouse):
     ]
 
     english = build_view(plan, "en")
-    assert english.lines[0] == (
+    # lines[0]: tickets arrive on 3 of the 14 days (03-04, 03-05, 03-11), a diluted average
+    assert english.lines[0].startswith("Warning: only 3 of the 14 days from 2024-03-04")
+    assert english.lines[1] == (
         "Mondays 00:00–00:30: 1 phone agent short on average — 1 needed for 80 % answered "
         "in 20 s, 0 seen on shift over the last 2 weeks (0.5 agent-hours a week)."
     )
     chinese = build_view(plan, "zh")
-    assert chinese.lines[0] == (
+    assert chinese.lines[1] == (
         "每周一 00:00–00:30：电话坐席平均缺 1 名——要做到 20 秒内接起 80% 需要 1 名，"
         "过去 2 周平均在岗 0 名（每周共缺 0.5 坐席小时）。"
     )
@@ -485,3 +494,80 @@ def test_one_interval_in_both_languages():
         "平均应答时间：7.8 秒",
         "计入人力损耗后的排班人数：20",
     ]
+
+
+def test_a_window_holding_the_weeks_asked_is_learned_whole(warehouse):
+    """The dashboard's window 03-04 to 03-17 holds 2 full weeks: with weeks = 1 both are
+    learned (as --from 03-04 would), and the method calls no history longer than the
+    window. The window 03-11 to 03-17 holds 1 < weeks = 2: the 2 weeks ending 03-17 are
+    learned, from 03-04, before the window; all the data (to T4 on 03-18), no window: 8
+    asked, 2 held."""
+    whole = staffing_view(
+        warehouse, settings(weeks=1), "en", Scope((date(2024, 3, 4), date(2024, 3, 17)))
+    )
+    assert whole.covering == "tickets created in the 2 full weeks 2024-03-04 to 2024-03-17"
+    assert "the full weeks that fit from 2024-03-04 to 2024-03-17;" in whole.method
+    assert "longer" not in whole.method
+
+    short = staffing_view(
+        warehouse, settings(weeks=2), "en", Scope((date(2024, 3, 11), date(2024, 3, 17)))
+    )
+    assert short.covering == "tickets created in the 2 full weeks 2024-03-04 to 2024-03-17"
+    assert (
+        "the last 2 ([staffing] weeks) ending at 2024-03-17, a longer history than the window "
+        "from 2024-03-11;" in short.method
+    )
+    assert (
+        "比所选时间范围（自 2024-03-11 起）更长"
+        in staffing_view(
+            warehouse, settings(weeks=2), "zh", Scope((date(2024, 3, 11), date(2024, 3, 17)))
+        ).method
+    )
+
+    everything = staffing_view(warehouse, settings(), "en", Scope())
+    assert "the last 8 ([staffing] weeks) ending at 2024-03-18, all the data hold;" in (
+        everything.method
+    )
+    assert "longer" not in everything.method
+
+
+def test_a_channel_without_contacts_in_the_weeks_is_not_planned(warehouse):
+    """Chat's one ticket (T5) is on 03-05: the week 03-11 to 03-17 has none, so chat is
+    left out with a line, phone planned alone; chat alone has nothing to plan."""
+    plan = weekly_staffing(warehouse, settings(weeks=1), LAST_DAY)
+    assert (plan.channels, plan.silent) == (["phone"], ["chat"])
+    assert set(plan.table["channel"]) == {"phone"}
+    view = build_view(plan, "en")
+    assert (
+        "Chat: no contacts from 2024-03-11 to 2024-03-17, the weeks learned, so not planned."
+        in view.lines
+    )
+    assert not any("on chat" in line for line in view.lines)
+    assert (
+        "在线聊天在 2024-03-11 至 2024-03-17 这几周没有来量，不排班。"
+        in build_view(plan, "zh").lines
+    )
+    with pytest.raises(WarehouseError, match="no contact on the staffed channels \\(chat\\)"):
+        weekly_staffing(warehouse, settings(weeks=1, channels=["chat"]), LAST_DAY)
+
+
+@pytest.mark.parametrize(("days_with_tickets", "warned"), [(3, True), (4, False)])
+def test_a_week_mostly_without_contacts_is_flagged(tmp_path, days_with_tickets, warned):
+    """One week (Mon 2024-03-04 to Sun 03-10, UTC) with a phone ticket at noon on the first
+    3 or 4 days: 3 of 7 is under half the days, 4 of 7 is not."""
+    tickets = [
+        {"ticket_id": f"T{day}", "created_at": f"2024-03-{4 + day:02d} 12:00", "channel": "phone"}
+        for day in range(days_with_tickets)
+    ]
+    tickets.append({"ticket_id": "END", "created_at": "2024-03-10 12:00", "channel": "email"})
+    warehouse, _ = clean_rows(tmp_path, {"tickets": tickets})
+    plan = weekly_staffing(warehouse, Settings(), overrides={"weeks": 1})
+    assert (plan.first, plan.last) == (date(2024, 3, 4), date(2024, 3, 10))
+    assert (plan.days, plan.days_with_contacts) == (7, days_with_tickets)
+    lines = build_view(plan, "en").lines
+    warning = (
+        f"Warning: only {days_with_tickets} of the 7 days from 2024-03-04 to 2024-03-10 hold "
+        "any contact"
+    )
+    assert any(line.startswith(warning) for line in lines) is warned
+    assert any(line.startswith("注意：") for line in build_view(plan, "zh").lines) is warned

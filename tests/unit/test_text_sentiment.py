@@ -172,6 +172,29 @@ def test_a_labelled_file_with_a_value_too_many_names_its_line(tmp_path):
     )
 
 
+def test_a_first_row_with_a_value_too_many_is_refused_not_shifted(tmp_path):
+    path = tmp_path / "reviews.csv"
+    # line 2, the first row, holds 3 values under a 2-name header: pandas alone would take
+    # the first column for an index and read "good" as the text and "extra" as its label
+    path.write_text("text,label\n1,good,extra\nslow,0\n", "utf-8")
+    with pytest.raises(InputError) as error:
+        fit_labelled_file(path)
+    assert str(error.value).startswith(
+        f"{path}: line 2 has 3 values where the header names 2; fix the file"
+    )
+
+
+def test_a_first_row_over_two_lines_with_a_value_too_many_names_its_first_line(tmp_path):
+    path = tmp_path / "reviews.csv"
+    # lines 2-3 are one row (a quoted value over two lines) with 3 values
+    path.write_text('text,label\n"slow\nreply",0,again\nfine,1\n', "utf-8")
+    with pytest.raises(InputError) as error:
+        fit_labelled_file(path)
+    assert str(error.value).startswith(
+        f"{path}: line 2 has 3 values where the header names 2; fix the file"
+    )
+
+
 def test_a_missing_label_column_is_named_with_the_columns(tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_text("text,mood\nslow,0\n", encoding="utf-8")

@@ -94,6 +94,13 @@ def test_export_holds_the_whole_table(client, sample_project, month):
     exported = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
     assert list(exported.columns) == [str(c) for c in table.frame.columns]
     assert len(exported) == len(table.frame)
+    counts = [c for c, kind in table.formats.items() if kind == "count"]
+    assert counts  # the table has whole-number columns, and they export as such
+    text = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig", dtype=str)
+    for column in counts:
+        shown = text[str(column)].dropna()
+        assert not shown.str.contains(r"\.").any(), column
+        assert (shown.astype(int) == table.frame[column].dropna().astype(int).values).all()
 
 
 def test_unknown_action_is_404(client):

@@ -480,7 +480,11 @@ class WeeklyStaffing:
     and ``gap`` (agents − observed_agents, positive means short). Service level,
     occupancy, ASA and gap are NaN where the desk is closed. ``holidays``: the closed
     dates left out of the days averaged; ``open_hours``: whether opening hours decided
-    which intervals are planned.
+    which intervals are planned. ``since``: the day the full weeks were counted from (the
+    window's first day or --from), None when ``[staffing] weeks`` set them;
+    ``window_first``: the scope's first day. ``silent``: staffed channels with no contact
+    in the weeks, not planned. ``days`` and ``days_with_contacts``: the working days of the
+    weeks, and how many of them hold a contact on the planned channels.
     """
 
     table: pd.DataFrame
@@ -492,6 +496,17 @@ class WeeklyStaffing:
     left_out: list[str] = field(default_factory=list)
     holidays: list[date] = field(default_factory=list)
     open_hours: bool = False
+    since: date | None = None
+    window_first: date | None = None
+    silent: list[str] = field(default_factory=list)
+    days: int = 0
+    days_with_contacts: int = 0
+
+    @property
+    def sparse(self) -> bool:
+        """Fewer than half the working days hold a contact: the means per weekday are
+        diluted by days the export may simply not cover."""
+        return self.days_with_contacts * 2 < self.days
 
     @property
     def has_observed(self) -> bool:
@@ -510,37 +525,101 @@ def weekly_staffing(
 
     ``overrides`` replace ``[staffing]`` keys (the command's flags). ``since`` (the
     command's --from) replaces ``[staffing] weeks`` by the full weeks from that day to the
-    last day, the weeks ending at the last day. Raises WarehouseError when there are no
-    tickets, under one full week of them, or none of the staffed channels.
+    last day, the weeks ending at the last day. A scope whose window has a first day and
+    holds at least ``[staffing] weeks`` full weeks is learned from all of them; a shorter
+    window from the ``[staffing] weeks`` ending at its last day, a longer history than it.
+    Staffed channels with no contact in the weeks are left out (``silent``). Raises
+    WarehouseError when there are no tickets, under one full week of them, or no contact
+    on any of the staffed channels.
     """
     section = check_settings({**settings.staffing, **(overrides or {})})
     calendar = business_calendar(settings) if section["open_hours"] == "business_hours" else None
     filters = {k: list(v) for k, v in (scope.filters if scope else {}).items() if v}
-    last_asked = scope.last if scope else None
+    window = (scope.first, scope.last) if scope else (None, None)
 
     with warehouse.connect(read_only=True) as con:
-        first, last, weeks = _history(con, section["weeks"], last_asked, since)
+        first, last, weeks, since = _history(con, section["weeks"], window, since)
         holidays = sorted(d for d in calendar.holidays if first <= d <= last) if calendar else []
-        channels, left_out = _channels(con, section["channels"], filters.get("channel"))
+        listed, left_out = _channels(con, section["channels"], filters.get("channel"))
         days = _working_days(first, last, holidays)
-        arrivals = _arrivals(con, section, channels, filters, first, last, holidays)
+        arrivals = _arrivals(con, section, listed, filters, first, last, holidays)
+        channels, silent = _with_contacts(arrivals, listed, first, last)
+        active = _days_with_contacts(con, channels, filters, first, last, holidays)
         observed = _observed_agents(con, section, channels, filters, first, last, holidays)
 
-    arrivals = _per_day(arrivals, days)
+    arrivals = _per_day(arrivals[arrivals.index.isin(channels, level="channel")], days)
     observed = _per_day(observed, days) if observed is not None else None
     open_slots = _open_slots(calendar, section["interval_minutes"]) if calendar else None
     table = _plan(arrivals, observed, open_slots, section)
     return WeeklyStaffing(
-        table, first, last, weeks, channels, section, left_out, holidays, calendar is not None
+        table,
+        first,
+        last,
+        weeks,
+        channels,
+        section,
+        left_out,
+        holidays,
+        calendar is not None,
+        since=since,
+        window_first=window[0],
+        silent=silent,
+        days=int(days.sum()),
+        days_with_contacts=active,
     )
 
 
+def _with_contacts(
+    arrivals: pd.Series, listed: list[str], first: date, last: date
+) -> tuple[list[str], list[str]]:
+    """The staffed channels with at least one contact in the weeks, and those with none:
+    a queue nobody contacted gives no pattern to plan (min_agents alone would staff it)."""
+    counted = arrivals.groupby(level="channel").sum()
+    kept = [c for c in listed if counted.get(c, 0) > 0]
+    if not kept:
+        raise WarehouseError(
+            f"no contact on the staffed channels ({', '.join(listed)}) from {first} to "
+            f"{last}, the weeks learned; choose a window or --from that holds contacts"
+        )
+    return kept, [c for c in listed if c not in kept]
+
+
+def _days_with_contacts(
+    con: duckdb.DuckDBPyConnection,
+    channels: list[str],
+    filters: dict[str, list[str]],
+    first: date,
+    last: date,
+    holidays: list[date],
+) -> int:
+    """Working days of the weeks on which at least one contact arrived on the channels."""
+    where, params = _ticket_filters(filters)
+    found = con.execute(
+        f"""
+        SELECT count(DISTINCT created_at_local::DATE)
+        FROM tickets
+        WHERE NOT coalesce(is_merged, false)
+          AND list_contains(?, channel)
+          AND created_at_local >= ? AND created_at_local < ?
+          AND NOT list_contains(?::DATE[], created_at_local::DATE)
+          {where}
+        """,
+        [channels, first, last + timedelta(days=1), holidays, *params],
+    ).fetchone()
+    return int(found[0]) if found else 0
+
+
 def _history(
-    con: duckdb.DuckDBPyConnection, weeks: int, last_asked: date | None, since: date | None
-) -> tuple[date, date, int]:
-    """(first day, last day, full weeks): the last ``weeks`` full weeks of tickets that end
-    at the scope's last day, or at the data's end when that comes earlier; with ``since``,
-    as many full weeks as fit from that day to the last day."""
+    con: duckdb.DuckDBPyConnection,
+    weeks: int,
+    window: tuple[date | None, date | None],
+    since: date | None,
+) -> tuple[date, date, int, date | None]:
+    """(first day, last day, full weeks, the day they were counted from or None): the last
+    ``weeks`` full weeks of tickets that end at the window's last day, or at the data's end
+    when that comes earlier; with ``since``, or a window whose first day leaves at least
+    ``weeks`` full weeks, as many full weeks as fit from that day to the last day."""
+    first_asked, last_asked = window
     if not _has_table(con, "tickets"):
         raise WarehouseError("the warehouse has no tickets; import tickets first (cxlens run)")
     start, end = con.execute(
@@ -549,6 +628,8 @@ def _history(
     if end is None:
         raise WarehouseError("the warehouse has no tickets; import tickets first (cxlens run)")
     last = min(last_asked, end) if last_asked else end
+    if since is None and first_asked is not None and ((last - first_asked).days + 1) // 7 >= weeks:
+        since = first_asked  # the window holds the weeks asked or more: learn from all of it
     if since is not None:
         weeks = ((last - since).days + 1) // 7
         if weeks < 1:
@@ -563,7 +644,7 @@ def _history(
             f"staffing learns the week's pattern from full weeks of tickets, and the data "
             f"from {start} to {last} hold less than one; import at least seven days"
         )
-    return last - timedelta(days=7 * full_weeks - 1), last, full_weeks
+    return last - timedelta(days=7 * full_weeks - 1), last, full_weeks, since
 
 
 def _working_days(first: date, last: date, holidays: list[date]) -> pd.Series:

@@ -12,6 +12,7 @@ from cxlens.commands.common import (
     DbOption,
     FilterOption,
     LangOption,
+    TopOption,
     check_format,
     day_option,
     language,
@@ -43,7 +44,7 @@ def coach(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder to write coaching_plan.csv to.")
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="Rows shown per table.")] = 20,
+    top: TopOption = 20,
     lang: LangOption = None,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -33,6 +33,7 @@ LangOption = Annotated[
         "--lang", help="Report language: zh or en (default: the language in cxlens.toml)."
     ),
 ]
+TopOption = Annotated[int, typer.Option("--top", help="Rows shown per table.")]
 FilterOption = Annotated[
     list[str] | None,
     typer.Option(help="Keep only these values (repeat for several)."),
@@ -169,7 +170,11 @@ def print_view(view: Any, output_format: str = "table", top: int = 20) -> None:
         shown = table.frame.drop(columns=list(table.links.values()), errors="ignore")
         print_frame(_formatted(shown.head(top), table.formats, view.lang), title=table.title)
         if len(table.frame) > top:
-            print(f"({top} of {len(table.frame):,} rows shown; --top or --format json for more)")
+            print(
+                f"（显示 {top} 行，共 {len(table.frame):,} 行；更多请用 --top 或 --format json）"
+                if view.lang == "zh"
+                else f"({top} of {len(table.frame):,} rows shown; --top or --format json for more)"
+            )
     if view.method:
         print()
         print(view.method)

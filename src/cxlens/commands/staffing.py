@@ -17,6 +17,7 @@ from cxlens.commands.common import (
     DbOption,
     FilterOption,
     LangOption,
+    TopOption,
     check_format,
     day_option,
     language,
@@ -101,7 +102,7 @@ def staffing(
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table, json or csv (the whole week).")
     ] = "table",
-    top: Annotated[int, typer.Option("--top", help="Rows shown per table.")] = 20,
+    top: TopOption = 20,
     lang: LangOption = None,
     db: DbOption = None,
     config: ConfigOption = None,

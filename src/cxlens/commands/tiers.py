@@ -11,6 +11,7 @@ from cxlens.commands.common import (
     ConfigOption,
     DbOption,
     LangOption,
+    TopOption,
     UntilOption,
     check_format,
     language,
@@ -40,7 +41,7 @@ def tiers(
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table, json, or csv (with --tier).")
     ] = "table",
-    top: Annotated[int, typer.Option("--top", help="Rows shown per table.")] = 20,
+    top: TopOption = 20,
     lang: LangOption = None,
     db: DbOption = None,
     config: ConfigOption = None,

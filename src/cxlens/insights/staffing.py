@@ -101,9 +101,20 @@ WORDS: dict[str, dict[str, str]] = {
         "method": (
             "Erlang C per {minutes}-minute interval of the week: contacts (tickets created, "
             "merged ones left out) averaged over the {weeks} full week{ws} {first} to {last}, "
-            "the weeks ending at the window's last day, a longer history than the window; "
-            "handle time from [staffing] aht_seconds ({aht}), as the warehouse holds none; "
+            "{weeks_from}; handle time from [staffing] aht_seconds ({aht}), as the warehouse holds none; "
             "target {target} answered within {within} s{cap}{shrinkage}."
+        ),
+        "weeks_since": "the full weeks that fit from {since} to {last}",
+        "weeks_recent": "the last {asked} ([staffing] weeks) ending at {last}",
+        "weeks_fewer": ", all the data hold",
+        "weeks_longer": ", a longer history than the window from {window_first}",
+        "silent": (
+            "{channels}: no contacts from {first} to {last}, the weeks learned, so not planned."
+        ),
+        "sparse": (
+            "Warning: only {active} of the {days} days from {first} to {last} hold any "
+            "contact, so the averages per weekday are diluted by days without data (an export "
+            "that covers part of the weeks?); choose a window that the data cover."
         ),
         "method_open": (
             " Only the open intervals of [business_hours] are planned (one partly open counts "
@@ -211,9 +222,17 @@ WORDS: dict[str, dict[str, str]] = {
         "colorbar": "坐席数",
         "method": (
             "按每周各 {minutes} 分钟时段用 Erlang C 计算：来量为 {first} 至 {last} 这 {weeks} "
-            "个完整周内新建工单（不含被合并的工单）的平均数，这些周截止于所选时间范围的最后一天，"
-            "比所选范围更长；处理时长取自 [staffing] aht_seconds（{aht}），因为数据仓库中没有"
+            "个完整周内新建工单（不含被合并的工单）的平均数，{weeks_from}；处理时长取自 [staffing] aht_seconds（{aht}），因为数据仓库中没有"
             "处理时长；目标为 {within} 秒内接起 {target}{cap}{shrinkage}。"
+        ),
+        "weeks_since": "即 {since} 至 {last} 之间容纳的全部完整周",
+        "weeks_recent": "即截止于 {last} 的最近 {asked} 周（[staffing] weeks）",
+        "weeks_fewer": "（数据只有这么多）",
+        "weeks_longer": "，比所选时间范围（自 {window_first} 起）更长",
+        "silent": "{channels}在 {first} 至 {last} 这几周没有来量，不排班。",
+        "sparse": (
+            "注意：{first} 至 {last} 的 {days} 天中只有 {active} 天有来量，按星期的平均数被没有"
+            "数据的日子摊薄（导出的数据可能只覆盖了其中一部分）；请选择数据完整覆盖的时间范围。"
         ),
         "method_open": (
             "只为 [business_hours] 的营业时段排班（部分时间营业的时段也算营业）；非营业时间到达的"
@@ -258,7 +277,7 @@ WORDS: dict[str, dict[str, str]] = {
 def staffing_view(warehouse: Warehouse, settings: Settings, lang: str, scope: Scope) -> ActionView:
     """The week's staffing plan learned from the weeks ending at the scope's last day, for
     the scope's channels (and category, priority and team filters)."""
-    plan = weekly_staffing(warehouse, settings, scope)
+    plan = weekly_staffing(warehouse, settings, scope)  # the window's first day sets the weeks
     ignored = sorted(d for d, v in scope.filters.items() if v and d in ("agent", "segment"))
     return build_view(plan, lang, ignored)
 
@@ -270,6 +289,7 @@ def build_view(plan: WeeklyStaffing, lang: str, ignored: list[str] | None = None
     waits = opening_waits(plan)
 
     lines = [
+        *_data_lines(plan, lang),
         *_gap_lines(plan, stretches, lang),
         *_waiting_lines(plan, waits, lang),
         *_total_lines(plan, lang),
@@ -426,6 +446,37 @@ def opening_waits(plan: WeeklyStaffing) -> pd.DataFrame:
                "agents_without_waiting"]  # fmt: skip
     table = plan.table
     return table.loc[table["open"] & (table["waiting"] > 0), columns].reset_index(drop=True)
+
+
+def _data_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
+    """Warnings about the data first: too few days with contacts to average, and staffed
+    channels with no contact that were left out of the plan."""
+    words = WORDS[lang]
+    dates = {"first": plan.first.isoformat(), "last": plan.last.isoformat()}
+    lines = []
+    if plan.sparse:
+        lines.append(
+            words["sparse"].format(active=plan.days_with_contacts, days=plan.days, **dates)
+        )
+    if plan.silent:
+        names = words["sep"].join(channel_name(c, lang) for c in plan.silent)
+        lines.append(words["silent"].format(channels=names, **dates))
+    return lines
+
+
+def _weeks_from(plan: WeeklyStaffing, words: dict[str, str]) -> str:
+    """Which full weeks were averaged: all those in the window (or from --from), else the
+    [staffing] weeks ending at the last day, said to reach before the window only when they
+    do."""
+    last = plan.last.isoformat()
+    if plan.since is not None:
+        return words["weeks_since"].format(since=plan.since.isoformat(), last=last)
+    text = words["weeks_recent"].format(asked=plan.section["weeks"], last=last)
+    if plan.weeks < plan.section["weeks"]:
+        text += words["weeks_fewer"]
+    if plan.window_first is not None and plan.first < plan.window_first:
+        text += words["weeks_longer"].format(window_first=plan.window_first.isoformat())
+    return text
 
 
 def _gap_lines(plan: WeeklyStaffing, stretches: pd.DataFrame, lang: str) -> list[str]:
@@ -692,6 +743,7 @@ def _method(plan: WeeklyStaffing, lang: str, ignored: list[str]) -> str:
         ws=_s(str(plan.weeks)),
         first=plan.first.isoformat(),
         last=plan.last.isoformat(),
+        weeks_from=_weeks_from(plan, words),
         aht=aht,
         target=_percent(section["target"], lang),
         within=f"{section['within_seconds']:g}",

@@ -326,15 +326,28 @@ def _read_labelled(path: Path) -> pd.DataFrame:
     encoding = sniffed.encoding or "utf-8"
     sep = detect.delimiter(detect.sample_text(path, encoding))
     try:
-        return pd.read_csv(path, encoding=encoding, sep=sep, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(path, encoding=encoding, sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as error:
-        line, fault = _csv_fault(path, encoding, sep) or (None, str(error).strip())
-        where = f"line {line} " if line else ""
-        raise InputError(
-            f"{path}: {where}{fault}; fix the file (close the quote, or quote a value that "
-            "holds the delimiter) and run again",
-            path,
-        ) from error
+        raise _refusal(path, _csv_fault(path, encoding, sep), str(error).strip()) from error
+
+    # A first row with one value more than the header makes pandas read the first column
+    # as an index instead of failing, shifting every value one column left.
+    if not isinstance(frame.index, pd.RangeIndex):
+        raise _refusal(
+            path, _csv_fault(path, encoding, sep), "a row has more values than the header"
+        )
+    return frame
+
+
+def _refusal(path: Path, fault: tuple[int, str] | None, otherwise: str) -> InputError:
+    """The error for a labelled file that is not clean CSV, naming its line when known."""
+    line, what = fault or (None, otherwise)
+    where = f"line {line} " if line else ""
+    return InputError(
+        f"{path}: {where}{what}; fix the file (close the quote, or quote a value that "
+        "holds the delimiter) and run again",
+        path,
+    )
 
 
 def _csv_fault(path: Path, encoding: str, sep: str) -> tuple[int, str] | None:
@@ -342,7 +355,7 @@ def _csv_fault(path: Path, encoding: str, sep: str) -> tuple[int, str] | None:
 
     pandas counts records, not lines, in its message (a quoted value spanning lines puts
     them apart), so the file is read again with the csv module, which keeps line numbers.
-    This runs only after pandas refused the file."""
+    This runs only after pandas refused the file or read it shifted."""
     import csv
 
     with path.open(encoding=encoding, errors="replace", newline="") as handle:

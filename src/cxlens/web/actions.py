@@ -121,17 +121,20 @@ def page_view(found: ActionView, filters: Filters) -> dict[str, Any]:
                 "total": len(frame),
             }
         )
+        counts = [kind == "count" for kind in kinds]
         view[table.key] = {
             "columns": [str(c) for c in frame.columns],
             "rows": [
-                [_plain(value) for value in row] for row in frame.itertuples(index=False, name=None)
+                [_plain(value, count) for value, count in zip(row, counts, strict=True)]
+                for row in frame.itertuples(index=False, name=None)
             ],
         }
     return view
 
 
-def _plain(value: Any) -> Any:
-    """A cell as JSON: numbers finite or null, dates as ISO text, lists joined."""
+def _plain(value: Any, count: bool = False) -> Any:
+    """A cell as JSON: numbers finite or null (counts as whole numbers), dates as ISO text,
+    lists joined."""
     import pandas as pd
 
     if isinstance(value, list | tuple):
@@ -139,7 +142,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
-        return finite(value)
+        number = finite(value)
+        if count and number is not None and float(number).is_integer():
+            return int(number)
+        return number
     if hasattr(value, "isoformat"):
         return None if pd.isna(value) else value.isoformat()
     try:
