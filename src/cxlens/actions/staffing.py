@@ -61,6 +61,7 @@ from scipy.special import gammaln, pdtr, xlogy
 
 from cxlens.clean.business import business_calendar
 from cxlens.errors import ConfigError, ModelError, WarehouseError
+from cxlens.store import has_table
 
 if TYPE_CHECKING:
     import duckdb
@@ -620,7 +621,7 @@ def _history(
     when that comes earlier; with ``since``, or a window whose first day leaves at least
     ``weeks`` full weeks, as many full weeks as fit from that day to the last day."""
     first_asked, last_asked = window
-    if not _has_table(con, "tickets"):
+    if not has_table(con, "tickets"):
         raise WarehouseError("the warehouse has no tickets; import tickets first (cxlens run)")
     start, end = con.execute(
         "SELECT min(created_at_local)::DATE, max(created_at_local)::DATE FROM tickets"
@@ -752,7 +753,7 @@ def _observed_agents(
 ) -> pd.Series | None:
     """Distinct agents with a public reply per (channel, weekday, interval), summed over the
     days (holidays left out); None when the events name no replying agent in the days."""
-    if not _has_table(con, "ticket_events"):
+    if not has_table(con, "ticket_events"):
         return None
     where, params = _ticket_filters(filters, prefix="t.")
     frame = con.execute(
@@ -803,14 +804,6 @@ def _on_grid(frame: pd.DataFrame, column: str, channels: list[str], minutes: int
     )
     values = frame.astype({"weekday": int, "start": int}).set_index(["channel", "weekday", "start"])
     return values[column].astype(float).reindex(grid, fill_value=0.0)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
-        [name],
-    ).fetchone()
-    return bool(found and found[0])
 
 
 def _waiting(arrivals: np.ndarray, open_slots: np.ndarray) -> np.ndarray:

@@ -49,7 +49,7 @@ from cxlens.models.text import (
     tokenised,
 )
 from cxlens.schema import DEFAULT_SCALES
-from cxlens.store import table_columns
+from cxlens.store import has_table, table_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -499,7 +499,7 @@ def _survey_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.D
 
     from cxlens.metrics.surveys import csat_answers
 
-    if not _has_table(con, "survey_responses"):
+    if not has_table(con, "survey_responses"):
         return None
     if not {"comment", "responded_at_local"} <= table_columns(con, "survey_responses"):
         raise WarehouseError(
@@ -525,14 +525,14 @@ def _survey_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.D
 
     none = ibis.null("string")
     ticket = {c: none for c in ("channel", "category", "priority", "team", "agent_id")}
-    if _has_table(con, "tickets"):
+    if has_table(con, "tickets"):
         t = db.table("tickets")
         have = [c for c in ticket if c in t.columns]
         side = t.select(t_ticket_id=t.ticket_id, **{f"t_{c}": t[c].cast("string") for c in have})
         r = r.left_join(side, r.ticket_id == side.t_ticket_id)
         ticket.update({c: r[f"t_{c}"] for c in have})
     segment = none
-    if _has_table(con, "customers") and "segment" in table_columns(con, "customers"):
+    if has_table(con, "customers") and "segment" in table_columns(con, "customers"):
         c = db.table("customers").select(c_customer_id="customer_id", c_segment="segment")
         r = r.left_join(c, r.customer_id == c.c_customer_id)
         segment = r.c_segment.cast("string")
@@ -573,7 +573,7 @@ def _table_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.Da
     The source (an app store, Weibo, …) stands in for the channel; the customer's segment
     comes from customers. Ticket dimensions stay empty: a review has no ticket.
     """
-    if not _has_table(con, "comments"):
+    if not has_table(con, "comments"):
         return None
     have = table_columns(con, "comments")
 
@@ -582,7 +582,7 @@ def _table_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.Da
 
     segment = "NULL"
     join = ""
-    if "customer_id" in have and _has_table(con, "customers"):
+    if "customer_id" in have and has_table(con, "customers"):
         if "segment" in table_columns(con, "customers"):
             join = "LEFT JOIN customers k ON k.customer_id = c.customer_id"
             segment = "k.segment"
@@ -602,9 +602,3 @@ def _table_comments(con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.Da
     """
     params = [section["positive_rating"], section["negative_rating"]]
     return con.execute(sql, params).df()
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether table ``name`` exists, read to the end (``store.has_table`` stops at its
-    first row, which leaves DuckDB 2 unable to run Ibis's next query on the connection)."""
-    return bool(table_columns(con, name))
