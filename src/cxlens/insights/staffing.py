@@ -361,9 +361,7 @@ def plan_frame(plan: WeeklyStaffing, lang: str, every_interval: bool = False) ->
     minutes = plan.section["interval_minutes"]
     frame = pd.DataFrame(
         {
-            words["channel"]: [channel_name(c, lang) for c in table["channel"]],
-            words["weekday"]: [weekday_names(lang)[d - 1] for d in table["weekday"]],
-            words["interval"]: [_span(s, s + minutes) for s in table["start"]],
+            **_when(table, table["start"] + minutes, words["interval"], lang),
             words["open"]: table["open"].to_numpy(),
             words["arrivals"]: table["arrivals"].to_numpy(),
             words["waiting_col"]: table["waiting"].to_numpy(),
@@ -601,16 +599,22 @@ def _peak_lines(plan: WeeklyStaffing, lang: str) -> list[str]:
     return lines
 
 
+def _when(rows: pd.DataFrame, ends: pd.Series, heading: str, lang: str) -> dict[str, list]:
+    """The first columns of every staffing table: channel, weekday and the time span."""
+    words = WORDS["zh" if lang == "zh" else "en"]
+    return {
+        words["channel"]: [channel_name(c, lang) for c in rows["channel"]],
+        words["weekday"]: [weekday_names(lang)[d - 1] for d in rows["weekday"]],
+        heading: [_span(s, e) for s, e in zip(rows["start"], ends, strict=True)],
+    }
+
+
 def _gaps_table(stretches: pd.DataFrame, lang: str) -> ActionTable:
     words = WORDS[lang]
     shown = stretches[stretches["kind"] != "even"]
     frame = pd.DataFrame(
         {
-            words["channel"]: [channel_name(c, lang) for c in shown["channel"]],
-            words["weekday"]: [weekday_names(lang)[d - 1] for d in shown["weekday"]],
-            words["interval"]: [
-                _span(s, e) for s, e in zip(shown["start"], shown["end"], strict=True)
-            ],
+            **_when(shown, shown["end"], words["interval"], lang),
             words["calls"]: shown["calls"].to_numpy(dtype=float),
             words["agents"]: shown["agents"].to_numpy(dtype=float),
             words["observed"]: shown["observed"].to_numpy(dtype=float),
@@ -638,9 +642,7 @@ def _waiting_table(waits: pd.DataFrame, plan: WeeklyStaffing, lang: str) -> Acti
     minutes = plan.section["interval_minutes"]
     frame = pd.DataFrame(
         {
-            words["channel"]: [channel_name(c, lang) for c in waits["channel"]],
-            words["weekday"]: [weekday_names(lang)[d - 1] for d in waits["weekday"]],
-            words["opening"]: [_span(s, s + minutes) for s in waits["start"]],
+            **_when(waits, waits["start"] + minutes, words["opening"], lang),
             words["waiting_col"]: waits["waiting"].to_numpy(),
             words["arrivals"]: waits["arrivals"].to_numpy(),
             words["agents"]: waits["agents"].to_numpy(),
